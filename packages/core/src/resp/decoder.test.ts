@@ -1,0 +1,213 @@
+import { describe, expect, test } from 'vitest'
+import { RequestDecoder, RespDecoder, splitInlineArgs } from './decoder.ts'
+import { encodeCommand, encodeValue } from './encoder.ts'
+import { RespLimitError, RespProtocolError } from './errors.ts'
+import { array, bulk, error, integer, simple, type RespValue } from './value.ts'
+import { bytes, feeds } from './test-util.ts'
+
+function decodeCommands(input: Uint8Array, chunks: Uint8Array[], options = {}): { commands: string[][]; sizes: number[] } {
+  const decoder = new RequestDecoder(options)
+  const commands: string[][] = []
+  const sizes: number[] = []
+  for (const chunk of chunks) {
+    decoder.push(chunk)
+    for (let c = decoder.next(); c !== undefined; c = decoder.next()) {
+      commands.push(c)
+      sizes.push(decoder.lastCommandBytes)
+    }
+  }
+  expect(decoder.offset).toBe(input.length)
+  return { commands, sizes }
+}
+
+function decodeValues(chunks: Uint8Array[], limits = {}): RespValue[] {
+  const decoder = new RespDecoder(limits)
+  const values: RespValue[] = []
+  for (const chunk of chunks) {
+    decoder.push(chunk)
+    for (let v = decoder.next(); v !== undefined; v = decoder.next()) values.push(v)
+  }
+  return values
+}
+
+const binary = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i))
+
+describe('RequestDecoder', () => {
+  const commands = [
+    ['SET', 'key', 'value'],
+    ['PING'],
+    ['SET', '', ''],
+    ['SET', binary, '\r\n\r\n$3\r\n*1\r\n'],
+    ['MSET', ...Array.from({ length: 100 }, (_, i) => `k${i}`)],
+    ['SET', '__proto__', 'x'.repeat(70_000)],
+  ]
+  const input = bytes(commands.map((c) => String.fromCharCode(...encodeCommand(c))).join(''))
+
+  for (const { name, chunks } of feeds(input)) {
+    test(`round-trips multibulk commands fed ${name}`, () => {
+      const { commands: decoded, sizes } = decodeCommands(input, chunks)
+      expect(decoded).toEqual(commands)
+      expect(sizes).toEqual(commands.map((c) => encodeCommand(c).length))
+    })
+  }
+
+  const inline = bytes('PING\r\nSET a "b c" \'d\\\'e\'\n"\\x41\\n"\r\n\r\n\n')
+  for (const { name, chunks } of feeds(inline)) {
+    test(`reads inline commands and bare newlines fed ${name}`, () => {
+      const { commands: decoded, sizes } = decodeCommands(inline, chunks)
+      expect(decoded).toEqual([['PING'], ['SET', 'a', 'b c', "d'e"], ['A\n'], [], []])
+      expect(sizes).toEqual([6, 19, 10, 2, 1])
+    })
+  }
+
+  test('skips empty multibulk requests', () => {
+    const input = bytes('*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n')
+    expect(decodeCommands(input, [input]).commands).toEqual([['PING']])
+  })
+
+  test('offset stays at the start of a partial command', () => {
+    const decoder = new RequestDecoder()
+    decoder.push(bytes('*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n'))
+    expect(decoder.next()).toEqual(['PING'])
+    expect(decoder.next()).toBeUndefined()
+    expect(decoder.offset).toBe(14)
+    expect(decoder.buffered).toBe(13)
+  })
+
+  const malformed: Array<[string, string, string, number]> = [
+    ['*x\r\n', 'Protocol error: invalid multibulk length', 'ERR_RESP_PROTOCOL', 0],
+    ['*1\r\n+PING\r\n', "Protocol error: expected '$', got '+'", 'ERR_RESP_PROTOCOL', 4],
+    ['*1\r\n$-2\r\n', 'Protocol error: invalid bulk length', 'ERR_RESP_PROTOCOL', 4],
+    ['*1\r\n$abc\r\n', 'Protocol error: invalid bulk length', 'ERR_RESP_PROTOCOL', 4],
+    ['*1\r\n$4\r\nPINGxx', 'Protocol error: invalid bulk length', 'ERR_RESP_PROTOCOL', 12],
+    ['*1\n', 'Protocol error: invalid multibulk length', 'ERR_RESP_PROTOCOL', 0],
+    ['SET "a\r\n', 'Protocol error: unbalanced quotes in request', 'ERR_RESP_PROTOCOL', 6],
+    ['SET "a"b\r\n', 'Protocol error: unbalanced quotes in request', 'ERR_RESP_PROTOCOL', 6],
+  ]
+  for (const [input, reply, code, offset] of malformed) {
+    for (const { name, chunks } of feeds(bytes(input))) {
+      test(`${JSON.stringify(input)} fed ${name} gives "${reply}" at byte ${offset}`, () => {
+        let caught: unknown
+        try {
+          decodeCommands(bytes(input), chunks)
+        } catch (e) {
+          caught = e
+        }
+        expect(caught).toBeInstanceOf(RespProtocolError)
+        const err = caught as RespProtocolError
+        expect(err.redisReply).toBe(reply)
+        expect(err.code).toBe(code)
+        expect(err.offset).toBe(offset)
+        expect(err.message).toContain(`at byte ${offset}`)
+      })
+    }
+  }
+
+  test('a bulk over maxBulkBytes is refused before its body arrives', () => {
+    const decoder = new RequestDecoder({ maxBulkBytes: 10 })
+    decoder.push(bytes('*2\r\n$3\r\nSET\r\n$11\r\n'))
+    let err: RespLimitError | undefined
+    try { decoder.next() } catch (e) { err = e as RespLimitError }
+    if (err === undefined) throw new Error('expected a RespLimitError')
+    expect(err).toBeInstanceOf(RespLimitError)
+    expect(err.code).toBe('ERR_RESP_LIMIT')
+    expect([err.limit, err.limitValue, err.actual, err.offset]).toEqual(['maxBulkBytes', 10, 11, 13])
+    expect(err.redisReply).toBe('Protocol error: invalid bulk length')
+    expect(err.message).toBe('Bulk length 11 at byte 13 exceeds maxBulkBytes (10); raise the maxBulkBytes option if this is intended.')
+  })
+
+  test('an argument count over maxArrayLength is refused', () => {
+    const decoder = new RequestDecoder({ maxArrayLength: 3 })
+    decoder.push(bytes('*4\r\n'))
+    expect(() => decoder.next()).toThrow(expect.objectContaining({ limit: 'maxArrayLength', actual: 4, redisReply: 'Protocol error: invalid multibulk length' }))
+  })
+
+  test('an inline line over maxInlineBytes is refused without waiting for its end', () => {
+    const decoder = new RequestDecoder({ maxInlineBytes: 8 })
+    decoder.push(bytes('SET aaaaaaaaaaaa'))
+    expect(() => decoder.next()).toThrow(expect.objectContaining({ limit: 'maxInlineBytes', redisReply: 'Protocol error: too big inline request' }))
+  })
+
+  test('a header line over maxInlineBytes is refused', () => {
+    const decoder = new RequestDecoder({ maxInlineBytes: 8 })
+    decoder.push(bytes('*1\r\n$0000000000000'))
+    expect(() => decoder.next()).toThrow(expect.objectContaining({ limit: 'maxInlineBytes', redisReply: 'Protocol error: too big bulk count string' }))
+  })
+
+  test('inline commands can be refused (a master stream never carries them)', () => {
+    const decoder = new RequestDecoder({ allowInline: false })
+    decoder.push(bytes('\nPING\r\n'))
+    expect(decoder.next()).toEqual([])
+    expect(() => decoder.next()).toThrow(RespProtocolError)
+  })
+
+  test('a large bulk arriving in small chunks is read in linear time', () => {
+    const value = 'v'.repeat(4 * 1024 * 1024)
+    const input = encodeCommand(['SET', 'k', value])
+    const decoder = new RequestDecoder()
+    let result: string[] | undefined
+    for (let i = 0; i < input.length; i += 1024) {
+      decoder.push(input.subarray(i, i + 1024))
+      result = decoder.next() ?? result
+    }
+    expect(result?.[2]?.length).toBe(value.length)
+  })
+})
+
+describe('splitInlineArgs', () => {
+  test('follows sdssplitargs quoting', () => {
+    expect(splitInlineArgs(bytes('  a  "b\\tc"   \'\\\'\' "\\x00\\xff" '))).toEqual(['a', 'b\tc', "'", '\x00\xff'])
+    expect(splitInlineArgs(bytes('""'))).toEqual([''])
+  })
+})
+
+describe('RespDecoder', () => {
+  const values: RespValue[] = [
+    simple('OK'),
+    error('ERR wrong number of arguments for \'set\' command'),
+    integer(0),
+    integer(-42),
+    integer(9007199254740993n),
+    bulk(null),
+    bulk(''),
+    bulk(binary),
+    array(null),
+    array([]),
+    array([bulk('a'), integer(1), array([simple('x'), array([bulk(null)])]), error('E')]),
+  ]
+  const input = bytes(values.map((v) => String.fromCharCode(...encodeValue(v))).join(''))
+  for (const { name, chunks } of feeds(input)) {
+    test(`round-trips every RESP2 type fed ${name}`, () => {
+      expect(decodeValues(chunks)).toEqual(values)
+    })
+  }
+
+  const malformed: Array<[string, string, number]> = [
+    ['?x\r\n', "unknown type byte '?'", 0],
+    ['$2\r\nabc\r\n', 'not followed by CRLF', 6],
+    ['$-5\r\n', 'invalid bulk length', 0],
+    [':12a\r\n', 'invalid integer', 0],
+    ['*1\r\n*x\r\n', 'invalid multibulk length', 4],
+    ['+OK\n', 'LF without CR', 0],
+  ]
+  for (const [input, message, offset] of malformed) {
+    for (const { name, chunks } of feeds(bytes(input))) {
+      test(`${JSON.stringify(input)} fed ${name} is refused at byte ${offset}`, () => {
+        expect(() => decodeValues(chunks)).toThrow(expect.objectContaining({ code: 'ERR_RESP_PROTOCOL', offset, message: expect.stringContaining(message) }))
+      })
+    }
+  }
+
+  test('nesting deeper than maxArrayDepth is refused', () => {
+    expect(() => decodeValues([bytes('*1\r\n*1\r\n*1\r\n:1\r\n')], { maxArrayDepth: 2 })).toThrow(
+      expect.objectContaining({ code: 'ERR_RESP_LIMIT', limit: 'maxArrayDepth', actual: 3 }),
+    )
+  })
+
+  test('takeRemaining hands over the bytes after the last value', () => {
+    const decoder = new RespDecoder()
+    decoder.push(bytes('+FULLRESYNC abc 0\r\n$5\r\nREDIS'))
+    expect(decoder.next()).toEqual(simple('FULLRESYNC abc 0'))
+    expect(String.fromCharCode(...decoder.takeRemaining())).toBe('$5\r\nREDIS')
+  })
+})

@@ -1,0 +1,5 @@
+export * from './value.ts'
+export * from './limits.ts'
+export * from './errors.ts'
+export * from './encoder.ts'
+export * from './decoder.ts'
