@@ -26,3 +26,14 @@ export interface KeyRecord {
   /** Absolute expiry in Unix milliseconds, or null when the key does not expire. */
   readonly expireAt: number | null
 }
+
+/**
+ * One write to propagate to replicas, as Redis propagates effects (REDIS.md §6): the command that
+ * reproduces it deterministically (`SET k v PXAT <ms>`, never `SET k v EX 10`), and the database it
+ * applies to, or -1 for commands without a key context (`ping`, `REPLCONF GETACK *`), before which
+ * no SELECT is emitted.
+ */
+export interface Effect {
+  readonly db: number
+  readonly argv: readonly ByteString[]
+}

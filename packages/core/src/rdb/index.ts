@@ -1,0 +1,2 @@
+// The public surface of core/rdb: re-exports only.
+export {}

@@ -1,0 +1,2 @@
+// The public surface of core/replication: re-exports only.
+export {}

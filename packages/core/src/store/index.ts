@@ -1,0 +1,2 @@
+// The public surface of core/store: re-exports only.
+export {}
