@@ -1,2 +1,13 @@
 // The public surface of core/store: re-exports only.
-export {}
+export { Dataset, type ExecResult } from './dataset.ts'
+export { DATASET_DEFAULTS, DATASET_ROLES, type DatasetOptions, type DatasetRole } from './options.ts'
+export { Session, type QueuedCommand } from './session.ts'
+export type { SnapshotCursor } from './snapshot.ts'
+export { KEY_CHANGE_KINDS, type ChangeListener, type KeyChange, type KeyChangeKind } from './changes.ts'
+export { COMMAND_FLAGS, hasFlag, type Command, type CommandFlag } from './command.ts'
+export type { CommandContext, ExecMode } from './context.ts'
+export { createCommandTable, DATASET_COMMANDS, isDatasetCommand, isShellCommand, SHELL_COMMANDS } from './command-table.ts'
+export { streamCommands, StreamDbTracker, wrapExecutionUnit } from './propagation.ts'
+export { STORE_ERROR_CODES, StoreError, type StoreErrorCode } from './errors.ts'
+export { globMatch } from './glob.ts'
+export { formatScore } from './double-format.ts'

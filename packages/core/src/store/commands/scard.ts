@@ -1,0 +1,16 @@
+// SCARD key
+import { integer, ZERO } from '../../resp/value.ts'
+import type { Command } from '../command.ts'
+import { WRONGTYPE } from '../replies.ts'
+
+export const scard: Command = {
+  name: 'scard',
+  arity: 2,
+  flags: ['readonly', 'fast'],
+  execute(ctx, argv) {
+    const entry = ctx.lookup(argv[1]!)
+    if (entry === undefined) return ZERO
+    if (entry.type !== 'set') return WRONGTYPE
+    return integer(entry.value.size)
+  },
+}

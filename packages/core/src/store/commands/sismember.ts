@@ -1,0 +1,16 @@
+// SISMEMBER key member
+import { ONE, ZERO } from '../../resp/value.ts'
+import type { Command } from '../command.ts'
+import { WRONGTYPE } from '../replies.ts'
+
+export const sismember: Command = {
+  name: 'sismember',
+  arity: 3,
+  flags: ['readonly', 'fast'],
+  execute(ctx, argv) {
+    const entry = ctx.lookup(argv[1]!)
+    if (entry === undefined) return ZERO
+    if (entry.type !== 'set') return WRONGTYPE
+    return entry.value.has(argv[2]!) ? ONE : ZERO
+  },
+}

@@ -1,0 +1,16 @@
+// ZCARD key
+import { integer, ZERO } from '../../resp/value.ts'
+import type { Command } from '../command.ts'
+import { WRONGTYPE } from '../replies.ts'
+
+export const zcard: Command = {
+  name: 'zcard',
+  arity: 2,
+  flags: ['readonly', 'fast'],
+  execute(ctx, argv) {
+    const entry = ctx.lookup(argv[1]!)
+    if (entry === undefined) return ZERO
+    if (entry.type !== 'zset') return WRONGTYPE
+    return integer(entry.value.size)
+  },
+}

@@ -1,0 +1,268 @@
+// The dataset: Redis's keyspace and command semantics, with no I/O (DESIGN §2, §3). The master shell
+// feeds it client commands with `execute` and propagates the effects it returns; a replica applies its
+// master's stream with `applyReplicated` and serves reads with `execute`; snapshots stream it out
+// while it keeps changing; `digest` fingerprints it exactly as Redis's DEBUG DIGEST.
+//
+// Time is an input: every call that may expire keys takes `now` (Unix ms). Nothing here reads a
+// clock, sets a timer or draws random numbers.
+//
+// Deliberately left out (the shell's job): INFO, ROLE, WAIT, CONFIG, AUTH, REPLCONF, PSYNC and other
+// server commands (see SHELL_COMMANDS); wrapping effects in MULTI/EXEC and inserting SELECTs in the
+// replication stream (propagation.ts has the helpers); blocking commands; WATCH.
+//
+// One execution context is shared by all sessions (calls are synchronous): a command registered
+// through options.commands must not call back into execute()/applyReplicated().
+import type { ByteString } from '../bytes.ts'
+import { error, OK, type RespValue } from '../resp/value.ts'
+import type { Effect, KeyRecord } from '../values.ts'
+import { ActiveExpiry } from './active-expire.ts'
+import type { ChangeListener, KeyChange } from './changes.ts'
+import type { Command } from './command.ts'
+import { createCommandTable, isShellCommand } from './command-table.ts'
+import { CommandContext } from './context.ts'
+import { datasetDigest, valueDigest } from './digest.ts'
+import { Dispatcher, lookupCommand } from './dispatch.ts'
+import { entrySize, entryToRecord, NO_EXPIRY, plainToEntry } from './entry.ts'
+import { STORE_ERROR_CODES, StoreError } from './errors.ts'
+import { Keyspace } from './keyspace.ts'
+import { resolveDatasetOptions, type DatasetOptions, type DatasetRole } from './options.ts'
+import { PONG, unknownCommand } from './replies.ts'
+import { Session } from './session.ts'
+import { SnapshotState, type SnapshotCursor } from './snapshot.ts'
+
+/** The outcome of one `execute` call: one execution unit. */
+export interface ExecResult {
+  readonly reply: RespValue
+  /**
+   * What to propagate for this unit, in order, each with its database, already rewritten as Redis
+   * propagates effects (REDIS.md §6). Empty for reads and for writes that changed nothing.
+   */
+  readonly effects: readonly Effect[]
+  /**
+   * True: the effects form one unit (wrap them in MULTI/EXEC when there are several). False: each is
+   * propagated on its own (SCAN's lazy-expiry deletions, as Redis does). See wrapExecutionUnit().
+   */
+  readonly atomic: boolean
+  /** Keys this unit wrote or deleted, and databases it flushed, in order. */
+  readonly touched: readonly KeyChange[]
+}
+
+const NO_EFFECTS: readonly Effect[] = Object.freeze([])
+const NO_CHANGES: readonly KeyChange[] = Object.freeze([])
+
+function notDatasetCommand(argv: readonly ByteString[]): ReturnType<typeof error> {
+  const name = argv[0] ?? ''
+  if (isShellCommand(name)) {
+    return error(`ERR '${name.toLowerCase()}' is a server command, not a dataset command: the server shell must handle it`)
+  }
+  return unknownCommand(argv)
+}
+
+export class Dataset {
+  /** Number of databases. */
+  readonly databases: number
+  readonly #keyspace: Keyspace
+  readonly #ctx: CommandContext
+  readonly #dispatcher: Dispatcher
+  readonly #table: ReadonlyMap<string, Command>
+  readonly #expiry: ActiveExpiry
+  readonly #listeners = new Set<ChangeListener>()
+  #role: DatasetRole
+
+  constructor(options?: DatasetOptions) {
+    const resolved = resolveDatasetOptions(options)
+    this.databases = resolved.databases
+    this.#role = resolved.role
+    this.#keyspace = new Keyspace(resolved.databases)
+    this.#ctx = new CommandContext(this.#keyspace)
+    this.#table = createCommandTable(resolved.commands)
+    this.#dispatcher = new Dispatcher(this.#table, this.#ctx, notDatasetCommand)
+    this.#expiry = new ActiveExpiry(this.#keyspace)
+  }
+
+  /** 'master' or 'replica'; assign to promote or demote. */
+  get role(): DatasetRole {
+    return this.#role
+  }
+
+  set role(role: DatasetRole) {
+    resolveDatasetOptions({ role })
+    this.#role = role
+  }
+
+  /** A new client session: database 0, no transaction. */
+  createSession(): Session {
+    return new Session()
+  }
+
+  /** True when `execute` runs `name` (built-in or registered through options.commands). */
+  hasCommand(name: string): boolean {
+    return lookupCommand(this.#table, name) !== undefined
+  }
+
+  /** Listens to every change (execute, applyReplicated, activeExpireCycle, loads, clear). */
+  subscribe(listener: ChangeListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #flushChanges(): readonly KeyChange[] {
+    if (!this.#keyspace.hasChanges) return NO_CHANGES
+    const changes = this.#keyspace.takeChanges()
+    if (this.#listeners.size > 0) for (const listener of this.#listeners) listener(changes)
+    return changes
+  }
+
+  /**
+   * Runs one client command (or, for EXEC, a whole transaction). Replies, errors and effects are
+   * Redis 7.0's. On a replica, writes answer READONLY and expired keys read as absent.
+   */
+  execute(session: Session, argv: readonly ByteString[], now: number): ExecResult {
+    const ctx = this.#ctx
+    ctx.session = session
+    ctx.now = now
+    ctx.mode = this.#role === 'master' ? 'master' : 'replica-client'
+    ctx.effects = null
+    ctx.atomic = true
+    const reply = this.#dispatcher.process(session, argv)
+    const effects = ctx.effects ?? NO_EFFECTS
+    const atomic = ctx.atomic
+    ctx.effects = null
+    const touched = this.#flushChanges()
+    return { reply, effects, atomic, touched }
+  }
+
+  /**
+   * Applies one command of the master's replication stream: no key is ever expired by us (the
+   * master sends DELs), writes are allowed, SELECT switches `session.db`, MULTI ... EXEC applies the
+   * transaction at EXEC, PING and REPLCONF are ignored. Errors come back as error replies.
+   */
+  applyReplicated(session: Session, argv: readonly ByteString[], now: number): RespValue {
+    const name = argv.length > 0 ? argv[0]!.toLowerCase() : ''
+    if (name === 'ping') return PONG
+    if (name === 'replconf') return OK
+    const ctx = this.#ctx
+    ctx.session = session
+    ctx.now = now
+    ctx.mode = 'replicated'
+    ctx.effects = null
+    ctx.atomic = true
+    const reply = this.#dispatcher.process(session, argv)
+    ctx.effects = null
+    this.#flushChanges()
+    return reply
+  }
+
+  /**
+   * Master only: examines up to `maxKeys` keys with a TTL (resuming where the last call stopped)
+   * and deletes the expired ones. Returns their `DEL key` effects; each is its own unit (never wrap
+   * them together). Returns nothing on a replica.
+   */
+  activeExpireCycle(now: number, maxKeys: number): Effect[] {
+    if (this.#role !== 'master') return []
+    const effects = this.#expiry.cycle(now, maxKeys)
+    this.#flushChanges()
+    return effects
+  }
+
+  /** DEBUG DIGEST: 40 hex characters, equal to a real redis-server's for the same data. */
+  digest(): string {
+    return datasetDigest(this.#keyspace)
+  }
+
+  /** DEBUG DIGEST-VALUE of one key (expired or not), 40 zeros when absent. */
+  digestValue(db: number, key: ByteString): string {
+    this.#checkDb(db)
+    return valueDigest(this.#keyspace.get(db, key))
+  }
+
+  /**
+   * A point-in-time image of the whole dataset, read in slices while writes continue (copy-on-write;
+   * see snapshot.ts). Several may be open at once; close the ones you abandon.
+   */
+  beginSnapshot(): SnapshotCursor {
+    return new SnapshotState(this.#keyspace)
+  }
+
+  /**
+   * Stores a record as is (replacing the key if present), expired or not: loading never expires.
+   * An empty collection stores nothing (Redis skips empty keys when loading) but removes the key.
+   */
+  loadRecord(record: KeyRecord): void {
+    this.#load(record)
+    this.#flushChanges()
+  }
+
+  /** Many records, one change notification. */
+  loadRecords(records: Iterable<KeyRecord>): void {
+    for (const record of records) this.#load(record)
+    this.#flushChanges()
+  }
+
+  #load(record: KeyRecord): void {
+    this.#checkDb(record.db)
+    if (record.value.type === 'zset') {
+      for (const [, score] of record.value.entries) {
+        if (Number.isNaN(score)) {
+          throw new StoreError(STORE_ERROR_CODES.INVALID_RECORD, `Record for key ${JSON.stringify(record.key)} in db ${record.db} has a NaN score; sorted-set scores must be numbers.`)
+        }
+      }
+    }
+    const entry = plainToEntry(record.value)
+    entry.expireAt = record.expireAt ?? NO_EXPIRY
+    const keyspace = this.#keyspace
+    const existing = keyspace.get(record.db, record.key)
+    if (entrySize(entry) === 0) {
+      if (existing !== undefined) keyspace.delete(record.db, record.key, existing)
+      return
+    }
+    if (existing !== undefined) keyspace.replace(record.db, record.key, existing, entry)
+    else keyspace.insert(record.db, record.key, entry)
+  }
+
+  /** The stored record of a key, expired or not, or undefined. */
+  getRecord(db: number, key: ByteString): KeyRecord | undefined {
+    this.#checkDb(db)
+    const entry = this.#keyspace.get(db, key)
+    return entry === undefined ? undefined : entryToRecord(db, key, entry)
+  }
+
+  /** Every stored record, database by database (expired keys included). Do not write while iterating. */
+  *records(): IterableIterator<KeyRecord> {
+    for (const database of this.#keyspace.dbs) {
+      for (const [key, entry] of database.dict) yield entryToRecord(database.index, key, entry)
+    }
+  }
+
+  /** Empties every database (FLUSHALL without propagation). */
+  clear(): void {
+    for (let db = 0; db < this.databases; db++) {
+      this.#keyspace.flush(db)
+      this.#ctx.scans.forget(db)
+    }
+    this.#flushChanges()
+  }
+
+  /** Keys stored in `db`, expired or not (DBSIZE). */
+  dbsize(db: number): number {
+    this.#checkDb(db)
+    return this.#keyspace.dbs[db]!.dict.size
+  }
+
+  /** Keys with a TTL in `db` (INFO keyspace's `expires`). */
+  expiresCount(db: number): number {
+    this.#checkDb(db)
+    return this.#keyspace.dbs[db]!.volatile.size
+  }
+
+  /** Keys stored in all databases. */
+  keyCount(): number {
+    return this.#keyspace.keyCount()
+  }
+
+  #checkDb(db: number): void {
+    if (!Number.isInteger(db) || db < 0 || db >= this.databases) {
+      throw new StoreError(STORE_ERROR_CODES.DB_OUT_OF_RANGE, `Database ${db} does not exist; this dataset has databases 0 to ${this.databases - 1}.`)
+    }
+  }
+}
