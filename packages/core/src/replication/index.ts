@@ -1,2 +1,10 @@
 // The public surface of core/replication: re-exports only.
-export {}
+export * from './errors.ts'
+export * from './offset.ts'
+export * from './replid.ts'
+export * from './backlog.ts'
+export * from './propagator.ts'
+export * from './replication-state.ts'
+export * from './link-codec.ts'
+export * from './master-machine.ts'
+export * from './replica-machine.ts'
