@@ -1,0 +1,97 @@
+// Parsing of `replicast master` flags into MasterOptions. Every option of options.ts has a flag;
+// sizes take Redis-style units (`1mb`, `64kb`, `2gb`) and durations take `ms`, `s` or `m`.
+import { MASTER_DEFAULTS, type MasterOptions } from './options.ts'
+
+type Parser = (text: string) => unknown
+
+export class CliUsageError extends Error {
+  readonly code = 'ERR_CLI_USAGE'
+  constructor(message: string) {
+    super(message)
+    this.name = 'CliUsageError'
+  }
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3 }
+const DURATION_UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+function withUnit(units: Record<string, number>, what: string): Parser {
+  return (text) => {
+    const match = /^(\d+)([a-z]*)$/i.exec(text.trim())
+    const factor = match ? units[match[2]!.toLowerCase()] : undefined
+    if (!match || factor === undefined) throw new CliUsageError(`"${text}" is not a ${what} (examples: ${Object.keys(units).filter(Boolean).map((u) => `10${u}`).join(', ')})`)
+    return Number(match[1]) * factor
+  }
+}
+
+const integerArg: Parser = (text) => {
+  if (!/^\d+$/.test(text)) throw new CliUsageError(`"${text}" is not a non-negative integer`)
+  return Number(text)
+}
+const stringArg: Parser = (text) => text
+const listArg: Parser = (text) => text.split(',').map((s) => s.trim()).filter(Boolean)
+const sizeArg = withUnit(SIZE_UNITS, 'size')
+const durationArg = withUnit(DURATION_UNITS, 'duration')
+
+interface FlagSpec {
+  readonly option: keyof MasterOptions
+  readonly parse: Parser
+  readonly help: string
+}
+
+export const MASTER_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
+  '--host': { option: 'host', parse: stringArg, help: 'address to listen on' },
+  '--port': { option: 'port', parse: integerArg, help: 'RESP port for clients and redis-server replicas' },
+  '--ws-port': { option: 'wsPort', parse: integerArg, help: 'WebSocket port for replicas' },
+  '--ws-path': { option: 'wsPath', parse: stringArg, help: 'path of the replication WebSocket' },
+  '--backlog-size': { option: 'backlogBytes', parse: sizeArg, help: 'replication backlog size' },
+  '--timeout': { option: 'timeoutMs', parse: durationArg, help: 'drop a replica silent this long' },
+  '--ping-period': { option: 'pingPeriodMs', parse: durationArg, help: 'ping replicas through the stream this often' },
+  '--output-buffer-hard': { option: 'outputBufferHardBytes', parse: sizeArg, help: 'drop a replica this far behind' },
+  '--output-buffer-soft': { option: 'outputBufferSoftBytes', parse: sizeArg, help: 'drop a replica this far behind for --output-buffer-soft-time' },
+  '--output-buffer-soft-time': { option: 'outputBufferSoftMs', parse: durationArg, help: 'see --output-buffer-soft' },
+  '--max-replicas': { option: 'maxReplicas', parse: integerArg, help: 'most replicas at once' },
+  '--max-clients': { option: 'maxClients', parse: integerArg, help: 'most RESP clients at once' },
+  '--max-frame-size': { option: 'maxFrameBytes', parse: sizeArg, help: 'largest WebSocket message from a replica' },
+  '--max-bulk-size': { option: 'maxBulkBytes', parse: sizeArg, help: 'largest bulk string from a client' },
+  '--max-array-length': { option: 'maxArrayLength', parse: integerArg, help: 'most arguments in one command' },
+  '--max-inline-size': { option: 'maxInlineBytes', parse: sizeArg, help: 'longest inline command or header line' },
+  '--requirepass': { option: 'requirePass', parse: stringArg, help: 'password for AUTH (clients and replicas)' },
+  '--allowed-origins': { option: 'allowedOrigins', parse: listArg, help: 'comma-separated origins allowed to replicate' },
+  '--databases': { option: 'databases', parse: integerArg, help: 'number of databases' },
+  '--snapshot-slice': { option: 'snapshotSliceMs', parse: durationArg, help: 'longest snapshot slice before yielding' },
+  '--snapshot-reuse': { option: 'snapshotReuseMs', parse: durationArg, help: 'reuse a finished snapshot for this long' },
+  '--hz': { option: 'activeExpireHz', parse: integerArg, help: 'active expiry cycles per second' },
+  '--active-expire-keys': { option: 'activeExpireKeysPerCycle', parse: integerArg, help: 'keys examined per expiry cycle' },
+})
+
+/** Parses `--flag value` and `--flag=value` pairs. Unknown flags are an error that lists the known ones. */
+export function parseMasterFlags(args: readonly string[]): Partial<MasterOptions> {
+  const options: Record<string, unknown> = {}
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const eq = arg.indexOf('=')
+    const flag = eq === -1 ? arg : arg.slice(0, eq)
+    const spec = MASTER_FLAGS[flag]
+    if (spec === undefined) throw new CliUsageError(`unknown flag "${flag}"; run "replicast help" for the list`)
+    let value: string | undefined
+    if (eq !== -1) value = arg.slice(eq + 1)
+    else value = args[++i]
+    if (value === undefined) throw new CliUsageError(`${flag} needs a value`)
+    try {
+      options[spec.option] = spec.parse(value)
+    } catch (e) {
+      throw new CliUsageError(`${flag}: ${(e as Error).message}`)
+    }
+  }
+  return options as Partial<MasterOptions>
+}
+
+export function masterUsage(): string {
+  const lines = Object.entries(MASTER_FLAGS).map(([flag, spec]) => {
+    const def = MASTER_DEFAULTS[spec.option]
+    const shown = def === undefined || typeof def === 'function' ? '' : ` (default ${Array.isArray(def) ? def.join(',') : String(def)})`
+    return `  ${flag.padEnd(26)} ${spec.help}${shown}`
+  })
+  return ['Usage: replicast master [flags]', '', 'Flags:', ...lines].join('\n')
+}

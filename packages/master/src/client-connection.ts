@@ -1,0 +1,252 @@
+// One RESP client on the TCP port: redis-cli, ioredis, redis-benchmark, or a redis-server replica.
+//
+// Commands are decoded incrementally and answered in order; replies to a pipelined burst are written
+// in one socket write. A WAIT blocks the connection (later commands wait their turn, as in Redis).
+// Connection-level commands (AUTH, HELLO, CLIENT, QUIT, RESET, WAIT) are answered here; PSYNC and
+// SYNC turn the connection into a replica link (replica-link.ts over tcp-transport.ts), after which
+// every byte from the peer goes to that link.
+//
+// Malformed input gets Redis's `-ERR Protocol error: ...` and the connection is closed once the
+// reply is written (Redis: setProtocolError); other clients are unaffected.
+import {
+  ByteWriter,
+  encodeValue,
+  error,
+  integer,
+  OK,
+  RequestDecoder,
+  RespLimitError,
+  RespProtocolError,
+  simple,
+  writeValue,
+  bulk,
+  array,
+  type ByteString,
+  type MasterLinkState,
+  type RespValue,
+} from '@replicast/core'
+import type { Socket } from 'node:net'
+import type { ClientState, MasterCore } from './master.ts'
+import { ReplicaLink } from './replica-link.ts'
+import { TcpTransport } from './tcp-transport.ts'
+
+let nextClientId = 1
+
+export class ClientConnection {
+  readonly id = nextClientId++
+  readonly #master: MasterCore
+  readonly #socket: Socket
+  readonly #decoder: RequestDecoder
+  readonly #client: ClientState
+  readonly #out = new ByteWriter(16 * 1024)
+  #authenticated: boolean
+  #name: ByteString = ''
+  /** REPLCONF facts gathered before PSYNC, handed to the replica link. */
+  #replconf: Partial<MasterLinkState> = {}
+  #link: ReplicaLink | null = null
+  #blocked = false
+  #closing = false
+
+  constructor(master: MasterCore, socket: Socket) {
+    this.#master = master
+    this.#socket = socket
+    const o = master.options
+    this.#decoder = new RequestDecoder({ maxBulkBytes: o.maxBulkBytes, maxArrayLength: o.maxArrayLength, maxInlineBytes: o.maxInlineBytes })
+    this.#client = master.newClient()
+    this.#authenticated = o.requirePass === undefined
+    socket.setNoDelay(true)
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    socket.on('error', () => socket.destroy())
+    socket.on('close', () => this.#onClose())
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closing) return
+    this.#decoder.push(chunk)
+    this.#drain()
+  }
+
+  #drain(): void {
+    try {
+      while (!this.#blocked && !this.#closing) {
+        const argv = this.#decoder.next()
+        if (argv === undefined) break
+        if (this.#link !== null) {
+          this.#link.command(argv)
+          continue
+        }
+        if (argv.length === 0) continue
+        this.#handle(argv)
+      }
+    } catch (e) {
+      if (!(e instanceof RespProtocolError || e instanceof RespLimitError)) throw e
+      if (this.#link !== null) {
+        this.#link.transport.close(1002, e.message)
+      } else {
+        writeValue(this.#out, error(`ERR ${e.redisReply}`))
+        this.#closing = true
+      }
+    }
+    this.#flush()
+    if (this.#closing) this.#socket.end()
+  }
+
+  #flush(): void {
+    if (this.#out.length > 0 && !this.#socket.destroyed) this.#socket.write(this.#out.finish())
+  }
+
+  #reply(value: RespValue): void {
+    writeValue(this.#out, value)
+  }
+
+  #handle(argv: ByteString[]): void {
+    const master = this.#master
+    const name = argv[0]!.toLowerCase()
+    if (!this.#authenticated && name !== 'auth' && name !== 'hello' && name !== 'quit') {
+      this.#reply(error('NOAUTH Authentication required.'))
+      return
+    }
+    switch (name) {
+      case 'auth': return this.#reply(this.#auth(argv))
+      case 'hello': return this.#reply(this.#hello(argv))
+      case 'client': return this.#reply(this.#clientCommand(argv))
+      case 'quit':
+        this.#reply(OK)
+        this.#closing = true
+        return
+      case 'reset':
+        this.#client.session.db = 0
+        if (this.#client.session.inTransaction) master.runCommand(this.#client, ['DISCARD'])
+        this.#authenticated = master.options.requirePass === undefined
+        return this.#reply(simple('RESET'))
+      case 'wait': return this.#wait(argv)
+      case 'replconf': return this.#replconfBeforePsync(argv)
+      case 'psync':
+      case 'sync': return this.#becomeReplica(argv, name === 'sync')
+    }
+    this.#reply(master.runCommand(this.#client, argv))
+  }
+
+  // Redis: authCommand() (acl.c), with only the default user.
+  #auth(argv: readonly ByteString[]): RespValue {
+    if (argv.length < 2 || argv.length > 3) return argv.length < 2 ? error("ERR wrong number of arguments for 'auth' command") : error('ERR syntax error')
+    const pass = this.#master.options.requirePass
+    const user = argv.length === 3 ? argv[1]! : 'default'
+    if (pass === undefined && argv.length === 2) {
+      return error('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?')
+    }
+    if (user !== 'default' || (pass !== undefined && argv[argv.length - 1] !== pass)) {
+      return error('WRONGPASS invalid username-password pair or user is disabled.')
+    }
+    this.#authenticated = true
+    return OK
+  }
+
+  #hello(argv: readonly ByteString[]): RespValue {
+    if (argv.length >= 2 && argv[1] !== '2') return error('NOPROTO unsupported protocol version')
+    for (let i = 2; i < argv.length; i++) {
+      const option = argv[i]!.toLowerCase()
+      if (option === 'auth' && i + 2 < argv.length) {
+        const result = this.#auth(['AUTH', argv[i + 1]!, argv[i + 2]!])
+        if (result.kind === 'error') return result
+        i += 2
+      } else if (option === 'setname' && i + 1 < argv.length) {
+        this.#name = argv[++i]!
+      } else {
+        return error(`ERR Syntax error in HELLO option '${argv[i]!}'`)
+      }
+    }
+    if (!this.#authenticated) return error('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time')
+    return array([
+      bulk('server'), bulk('redis'), bulk('version'), bulk('7.0.15'), bulk('proto'), integer(2),
+      bulk('id'), integer(this.id), bulk('mode'), bulk('standalone'), bulk('role'), bulk('master'), bulk('modules'), array([]),
+    ])
+  }
+
+  #clientCommand(argv: readonly ByteString[]): RespValue {
+    const sub = argv[1]?.toLowerCase()
+    switch (sub) {
+      case 'setname':
+        if (argv.length !== 3) return error("ERR wrong number of arguments for 'client|setname' command")
+        if (/[\s]/.test(argv[2]!)) return error('ERR Client names cannot contain spaces, newlines or special characters.')
+        this.#name = argv[2]!
+        return OK
+      case 'getname': return bulk(this.#name === '' ? null : this.#name)
+      case 'id': return integer(this.id)
+      case 'setinfo': return OK
+      case 'info': return bulk(`id=${this.id} addr=${this.#socket.remoteAddress}:${this.#socket.remotePort} name=${this.#name} db=${this.#client.session.db}\n`)
+      default: return error(`ERR unknown subcommand '${argv[1] ?? ''}'. Try CLIENT HELP.`)
+    }
+  }
+
+  #wait(argv: readonly ByteString[]): void {
+    if (argv.length !== 3) return this.#reply(error("ERR wrong number of arguments for 'wait' command"))
+    if (!/^\d+$/.test(argv[1]!)) return this.#reply(error('ERR value is not an integer or out of range'))
+    if (!/^\d+$/.test(argv[2]!)) return this.#reply(error('ERR timeout is not an integer or out of range'))
+    if (this.#client.session.inTransaction) return this.#reply(this.#master.runCommand(this.#client, argv))
+    const result = this.#master.wait(this.#client, Number(argv[1]), Number(argv[2]))
+    if (typeof result === 'number') return this.#reply(integer(result))
+    this.#blocked = true
+    void result.then((acked) => {
+      this.#blocked = false
+      if (this.#socket.destroyed) return
+      this.#reply(integer(acked))
+      this.#drain()
+    })
+  }
+
+  // Before PSYNC, REPLCONF is an ordinary command (a redis-server replica sends listening-port and
+  // capa first). The facts are kept and handed to the link when PSYNC arrives.
+  #replconfBeforePsync(argv: readonly ByteString[]): void {
+    if (argv.length % 2 === 0) return this.#reply(error('ERR syntax error'))
+    for (let j = 1; j < argv.length; j += 2) {
+      const option = argv[j]!.toLowerCase()
+      const value = argv[j + 1]!
+      if (option === 'listening-port') {
+        if (!/^\d+$/.test(value)) return this.#reply(error('ERR value is not an integer or out of range'))
+        this.#replconf = { ...this.#replconf, listeningPort: Number(value) }
+      } else if (option === 'ip-address') {
+        this.#replconf = { ...this.#replconf, ipAddress: value }
+      } else if (option === 'capa') {
+        if (value.toLowerCase() === 'eof') this.#replconf = { ...this.#replconf, capaEof: true }
+        if (value.toLowerCase() === 'psync2') this.#replconf = { ...this.#replconf, capaPsync2: true }
+      } else if (option === 'ack' || option === 'getack') {
+        return // no reply, as Redis: only replicas ACK
+      } else {
+        return this.#reply(error(`ERR Unrecognized REPLCONF option: ${argv[j]!}`))
+      }
+    }
+    this.#reply(OK)
+  }
+
+  #becomeReplica(argv: readonly ByteString[], legacySync: boolean): void {
+    const master = this.#master
+    if (this.#client.session.inTransaction) return this.#reply(error('ERR Command not allowed inside a transaction'))
+    if (master.links.size >= master.options.maxReplicas) {
+      return this.#reply(error(`ERR max number of replicas reached (maxReplicas is ${master.options.maxReplicas})`))
+    }
+    // Redis: "SYNC and PSYNC are invalid with pending output".
+    this.#flush()
+    const transport = new TcpTransport(this.#socket, { legacySync })
+    const link = new ReplicaLink(master, transport, { ...this.#replconf, authenticated: true })
+    this.#link = link
+    master.links.add(link)
+    link.command(legacySync ? ['PSYNC', '?', '-1'] : argv)
+    // A PSYNC refused with an error reply (bad offset) leaves an ordinary client, as in Redis.
+    if (!link.isReplica && link.state.kind !== 'closed') {
+      master.links.delete(link)
+      this.#link = null
+    }
+  }
+
+  #onClose(): void {
+    this.#master.connectedClients--
+    if (this.#client.session.inTransaction) this.#master.runCommand(this.#client, ['DISCARD'])
+    this.#link?.disconnected()
+  }
+
+  /** Writes an error and closes: used when the master refuses the connection outright. */
+  static refuse(socket: Socket, message: string): void {
+    socket.end(encodeValue(error(message)))
+  }
+}

@@ -1,0 +1,104 @@
+// createMaster(): a MasterCore with its two servers listening. The public surface of a running master.
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import type { AddressInfo, Server as NetServer } from 'node:net'
+import type { WebSocketServer } from 'ws'
+import { bytesToByteString, utf8ToByteString, type RespValue } from '@replicast/core'
+import { MasterCore } from './master.ts'
+import type { MasterOptions } from './options.ts'
+import { createRespServer } from './resp-server.ts'
+import { attachReplicationEndpoint } from './ws-server.ts'
+
+export interface Master {
+  /** The RESP port actually bound. */
+  readonly port: number
+  /** The WebSocket port actually bound. */
+  readonly wsPort: number
+  /** `ws://host:wsPort/wsPath`: what replicas connect to. */
+  readonly url: string
+  readonly replid: string
+  /** Bytes of replication stream produced so far (master_repl_offset). */
+  readonly offset: number
+  /** The HTTP server that carries the WebSocket endpoint (other routes may be added to it). */
+  readonly http: HttpServer
+  /** The master's internals, for embedding (demo feeds, tests). */
+  readonly core: MasterCore
+  /** Runs a command as a client would, in database `db` (text arguments are UTF-8-encoded). */
+  command(args: readonly (string | Uint8Array)[], db?: number): RespValue
+  /** DEBUG DIGEST of the whole dataset. */
+  digest(): string
+  /** INFO text for the given sections (all by default). */
+  info(...sections: string[]): string
+  /** Stops the servers and closes every connection. */
+  close(): Promise<void>
+}
+
+function listen(server: NetServer | HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+}
+
+export async function createMaster(options: Partial<MasterOptions> = {}): Promise<Master> {
+  const core = new MasterCore(options)
+  const o = core.options
+  const resp = createRespServer(core)
+  const http = createHttpServer((_req, res) => {
+    res.writeHead(426, { 'Content-Type': 'text/plain' }).end(`Replicast master: connect a replica to ws://<host>:<port>${o.wsPath}\n`)
+  })
+  const wss: WebSocketServer = attachReplicationEndpoint(core, http)
+  const sockets = new Set<import('node:net').Socket>()
+  resp.on('connection', (s) => { sockets.add(s); s.once('close', () => sockets.delete(s)) })
+  http.on('connection', (s) => { sockets.add(s); s.once('close', () => sockets.delete(s)) })
+  try {
+    core.tcpPort = await listen(resp, o.port, o.host)
+    core.wsPort = await listen(http, o.wsPort, o.host)
+  } catch (error) {
+    core.shutdownCore()
+    resp.close()
+    http.close()
+    throw error
+  }
+  const session = new Map<number, ReturnType<MasterCore['newClient']>>()
+  const clientFor = (db: number) => {
+    let client = session.get(db)
+    if (client === undefined) {
+      client = core.newClient()
+      client.session.db = db
+      session.set(db, client)
+    }
+    return client
+  }
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host
+  let closing: Promise<void> | null = null
+  return {
+    port: core.tcpPort,
+    wsPort: core.wsPort,
+    url: `ws://${host === '0.0.0.0' ? '127.0.0.1' : host}:${core.wsPort}${o.wsPath}`,
+    get replid() { return core.replid },
+    get offset() { return core.masterReplOffset },
+    http,
+    core,
+    command(args, db = 0) {
+      const argv = args.map((a) => (typeof a === 'string' ? utf8ToByteString(a) : bytesToByteString(a)))
+      return core.runCommand(clientFor(db), argv)
+    },
+    digest: () => core.dataset.digest(),
+    info: (...sections) => core.info(sections),
+    close() {
+      closing ??= (async () => {
+        core.shutdownCore()
+        for (const client of wss.clients) client.terminate()
+        await Promise.all([
+          new Promise<void>((resolve) => resp.close(() => resolve())),
+          new Promise<void>((resolve) => http.close(() => resolve())),
+          ...[...sockets].map((s) => { s.destroy(); return Promise.resolve() }),
+        ])
+      })()
+      return closing
+    },
+  }
+}

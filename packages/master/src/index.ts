@@ -1,0 +1,4 @@
+// The public surface of @replicast/master.
+export { createMaster, type Master } from './create-master.ts'
+export { MasterCore, REPLICAST_VERSION, type MasterEvents } from './master.ts'
+export { MASTER_DEFAULTS, MasterOptionsError, resolveMasterOptions, type MasterOptions, type ReplicaUpgradeRequest } from './options.ts'

@@ -1,0 +1,101 @@
+// INFO, with Redis's section and field names (REDIS.md §5.6), so redis-cli, monitoring tools and
+// Redis's own test idioms (`wait_for_condition {[s master_repl_offset] == ...}`) read it unchanged.
+import type { MasterLinkInfo, ReplicationIds } from '@replicast/core'
+
+export interface InfoFacts {
+  readonly version: string
+  readonly runId: string
+  readonly tcpPort: number
+  readonly wsPort: number
+  readonly uptimeMs: number
+  readonly now: number
+  readonly connectedClients: number
+  readonly ids: ReplicationIds
+  readonly masterReplOffset: number
+  readonly backlogBytes: number
+  readonly backlogFirstByteOffset: number
+  readonly backlogHistlen: number
+  readonly replicas: readonly (MasterLinkInfo & { readonly ip: string; readonly transport: string })[]
+  readonly stats: Readonly<Record<string, number>>
+  readonly keyspace: readonly { readonly db: number; readonly keys: number; readonly expires: number }[]
+  readonly usedMemory: number
+  readonly snapshot: { readonly inProgress: boolean; readonly lastDurationMs: number; readonly lastBytes: number; readonly count: number }
+}
+
+export const INFO_SECTIONS = Object.freeze(['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'keyspace'] as const)
+export type InfoSection = (typeof INFO_SECTIONS)[number]
+
+function section(title: string, fields: readonly (readonly [string, string | number])[]): string {
+  return `# ${title}\r\n${fields.map(([k, v]) => `${k}:${v}\r\n`).join('')}`
+}
+
+function render(name: InfoSection, f: InfoFacts): string {
+  switch (name) {
+    case 'server':
+      return section('Server', [
+        ['redis_version', '7.0.15'],
+        ['replicast_version', f.version],
+        ['redis_mode', 'standalone'],
+        ['os', `${process.platform} ${process.arch}`],
+        ['arch_bits', 64],
+        ['process_id', process.pid],
+        ['run_id', f.runId],
+        ['tcp_port', f.tcpPort],
+        ['replicast_ws_port', f.wsPort],
+        ['uptime_in_seconds', Math.floor(f.uptimeMs / 1000)],
+        ['uptime_in_days', Math.floor(f.uptimeMs / 86_400_000)],
+        ['hz', 10],
+        ['executable', process.argv[1] ?? ''],
+      ])
+    case 'clients':
+      return section('Clients', [['connected_clients', f.connectedClients]])
+    case 'memory':
+      return section('Memory', [['used_memory', f.usedMemory]])
+    case 'persistence':
+      return section('Persistence', [
+        ['loading', 0],
+        ['rdb_bgsave_in_progress', f.snapshot.inProgress ? 1 : 0],
+        ['rdb_last_bgsave_status', 'ok'],
+        ['rdb_last_bgsave_time_sec', Math.round(f.snapshot.lastDurationMs / 1000)],
+        ['replicast_snapshots', f.snapshot.count],
+        ['replicast_last_snapshot_ms', f.snapshot.lastDurationMs],
+        ['replicast_last_snapshot_bytes', f.snapshot.lastBytes],
+        ['aof_enabled', 0],
+      ])
+    case 'stats':
+      return section('Stats', Object.entries(f.stats))
+    case 'replication': {
+      const online = f.replicas.filter((r) => r.state !== null)
+      return section('Replication', [
+        ['role', 'master'],
+        ['connected_slaves', online.length],
+        ...online.map((r, i) => [
+          `slave${i}`,
+          `ip=${r.ipAddress ?? r.ip},port=${r.listeningPort},state=${r.state},offset=${r.ackOffset},lag=${r.lagSeconds}`,
+        ] as const),
+        ['master_failover_state', 'no-failover'],
+        ['master_replid', f.ids.replid],
+        ['master_replid2', f.ids.replid2],
+        ['master_repl_offset', f.masterReplOffset],
+        ['second_repl_offset', f.ids.secondReplOffset],
+        ['repl_backlog_active', 1],
+        ['repl_backlog_size', f.backlogBytes],
+        ['repl_backlog_first_byte_offset', f.backlogFirstByteOffset],
+        ['repl_backlog_histlen', f.backlogHistlen],
+      ])
+    }
+    case 'keyspace':
+      return section('Keyspace', f.keyspace.filter((d) => d.keys > 0).map((d) => [`db${d.db}`, `keys=${d.keys},expires=${d.expires},avg_ttl=0`] as const))
+  }
+}
+
+/**
+ * The INFO text for `sections` (lowercase; 'all', 'everything' and 'default' mean every section).
+ * Unknown sections are ignored, as Redis does.
+ */
+export function renderInfo(facts: InfoFacts, sections: readonly string[]): string {
+  const wanted = sections.length === 0 || sections.some((s) => s === 'all' || s === 'everything' || s === 'default')
+    ? INFO_SECTIONS
+    : INFO_SECTIONS.filter((s) => sections.includes(s))
+  return wanted.map((s) => render(s, facts)).join('\r\n')
+}

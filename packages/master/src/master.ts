@@ -1,0 +1,341 @@
+// A Replicast master: the dataset, its replication stream, and the servers that reach it.
+//
+//   clients (RESP/TCP) ──execute──► Dataset ──effects──► Propagator ──► ReplicationBacklog
+//                                                                          │ (shared buffer)
+//   replicas (WebSocket, or redis-server over TCP) ◄──ReplicaLink pumps────┘
+//
+// Writes go through `runCommand` (from a RESP connection or `master.command()` in process), whose
+// effects are appended to the backlog at once; online replicas are flushed once per event-loop turn,
+// so a pipelined burst of writes leaves as a few large frames, as Redis writes to its replicas in
+// beforeSleep. A 100 ms cron drives ticks (timeouts, output-buffer limits, keep-alives), the
+// stream's `ping`, active expiry, and WAIT timeouts.
+import { randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import {
+  Dataset,
+  newReplicationIds,
+  Propagator,
+  replIdFromRandomBytes,
+  ReplicationBacklog,
+  resolveMasterMachineOptions,
+  error as errorReply,
+  type ByteString,
+  type Effect,
+  type MasterMachineOptions,
+  type ReplicationError,
+  type ReplicationIds,
+  type RespValue,
+  type Session,
+} from '@replicast/core'
+import { renderInfo, type InfoFacts } from './info.ts'
+import { resolveMasterOptions, type MasterOptions } from './options.ts'
+import type { ReplicaLink, LinkHost } from './replica-link.ts'
+import { createServerCommands } from './server-commands.ts'
+import { Snapshotter } from './snapshotter.ts'
+
+export const REPLICAST_VERSION = '0.1.0'
+
+const CRON_MS = 100
+
+/** One client's state that the master needs across commands. */
+export interface ClientState {
+  readonly session: Session
+  /** Offset right after this client's last propagated write (Redis's c->woff), for WAIT. */
+  writeOffset: number
+}
+
+interface WaitRequest {
+  readonly client: ClientState
+  readonly numReplicas: number
+  readonly deadline: number
+  readonly resolve: (acked: number) => void
+}
+
+export interface MasterEvents {
+  /** A replica link closed because of an error (timeout, limit, protocol); `code` says which. */
+  'replica-error': [error: Error & { readonly code?: string }, info: { readonly transport: string; readonly remoteAddress: string }]
+  /** Something went wrong that no caller could be told about (a socket error, a failed snapshot). */
+  error: [error: Error]
+}
+
+export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
+  readonly options: MasterOptions
+  readonly dataset: Dataset
+  readonly backlog: ReplicationBacklog
+  readonly propagator: Propagator
+  readonly snapshotter: Snapshotter
+  readonly machineOptions: MasterMachineOptions
+  readonly runId = replIdFromRandomBytes(randomBytes(20))
+  readonly startedAt = Date.now()
+  readonly links = new Set<ReplicaLink>()
+  readonly stats = {
+    total_connections_received: 0,
+    total_commands_processed: 0,
+    rejected_connections: 0,
+    expired_keys: 0,
+    sync_full: 0,
+    sync_partial_ok: 0,
+    sync_partial_err: 0,
+    total_net_repl_output_bytes: 0,
+  }
+  connectedClients = 0
+  /** Ports actually bound (options may say 0). */
+  tcpPort = 0
+  wsPort = 0
+  readonly #eventLoopDelay = monitorEventLoopDelay({ resolution: 10 })
+  #ids: ReplicationIds
+  #cron: NodeJS.Timeout | undefined
+  #flushScheduled = false
+  #getAckNeeded = false
+  #waits: WaitRequest[] = []
+  #lastPingAt = 0
+  #lastExpireAt = 0
+  #closed = false
+
+  constructor(options: Partial<MasterOptions> = {}) {
+    super()
+    this.options = resolveMasterOptions(options)
+    const o = this.options
+    this.dataset = new Dataset({ databases: o.databases, commands: createServerCommands(this) })
+    this.#ids = newReplicationIds(replIdFromRandomBytes(randomBytes(20)))
+    this.backlog = new ReplicationBacklog({ sizeBytes: o.backlogBytes })
+    this.propagator = new Propagator(this.backlog)
+    this.machineOptions = resolveMasterMachineOptions({
+      timeoutMs: o.timeoutMs,
+      outputBufferHardLimitBytes: o.outputBufferHardBytes,
+      outputBufferSoftLimitBytes: o.outputBufferSoftBytes,
+      outputBufferSoftLimitMs: o.outputBufferSoftMs,
+      backlogBytes: o.backlogBytes,
+      authenticate: o.requirePass === undefined ? null : (_user, password) => password === o.requirePass,
+      limits: { maxBulkBytes: o.maxBulkBytes, maxArrayLength: o.maxArrayLength, maxInlineBytes: o.maxInlineBytes },
+    })
+    this.snapshotter = new Snapshotter(this.dataset, {
+      sliceMs: o.snapshotSliceMs,
+      reuseMs: o.snapshotReuseMs,
+      now: () => performance.now(),
+      yieldToLoop: () => new Promise((resolve) => setImmediate(resolve)),
+      aux: () => ({ 'redis-ver': '7.0.15', 'redis-bits': 64, ctime: Math.floor(Date.now() / 1000), 'used-mem': this.usedMemory() }),
+    })
+    this.#eventLoopDelay.enable()
+    this.#cron = setInterval(() => this.#runCron(), CRON_MS)
+  }
+
+  // ── LinkHost ──────────────────────────────────────────────────────────────────────────────────
+
+  ids(): ReplicationIds {
+    return this.#ids
+  }
+
+  now(): number {
+    return Date.now()
+  }
+
+  resetSelectedDb(): void {
+    this.propagator.resetSelectedDb()
+  }
+
+  countFullSync(countsAsPartialErr: boolean): void {
+    this.stats.sync_full++
+    if (countsAsPartialErr) this.stats.sync_partial_err++
+  }
+
+  countPartialSyncOk(): void {
+    this.stats.sync_partial_ok++
+  }
+
+  acked(): void {
+    if (this.#waits.length > 0) this.#checkWaits(false)
+  }
+
+  closed(link: ReplicaLink, error: ReplicationError | null): void {
+    this.links.delete(link)
+    if (error !== null) this.emit('replica-error', error, { transport: link.transport.kind, remoteAddress: link.transport.remoteAddress })
+    if (this.#waits.length > 0) this.#checkWaits(false)
+  }
+
+  // ── Commands ──────────────────────────────────────────────────────────────────────────────────
+
+  get replid(): string {
+    return this.#ids.replid
+  }
+
+  get masterReplOffset(): number {
+    return this.backlog.masterReplOffset
+  }
+
+  get isClosed(): boolean {
+    return this.#closed
+  }
+
+  newClient(): ClientState {
+    return { session: this.dataset.createSession(), writeOffset: 0 }
+  }
+
+  /** Runs one dataset command for a client and propagates its effects. */
+  runCommand(client: ClientState, argv: readonly ByteString[]): RespValue {
+    this.stats.total_commands_processed++
+    let result
+    try {
+      result = this.dataset.execute(client.session, argv, Date.now())
+    } catch (error) {
+      // A defect, not bad input (the dataset answers bad input with error replies). The client is
+      // told, the failure is reported, and the master keeps serving.
+      const e = error instanceof Error ? error : new Error(String(error))
+      this.report(new Error(`Internal error running ${JSON.stringify(argv[0])}: ${e.message}`, { cause: e }))
+      return errorReply(`ERR internal error: ${e.message}`)
+    }
+    if (result.effects.length > 0) {
+      this.#propagate(result.effects, result.atomic)
+      client.writeOffset = this.backlog.masterReplOffset
+    }
+    return result.reply
+  }
+
+  #propagate(effects: readonly Effect[], atomic: boolean): void {
+    this.propagator.feedUnit(effects, atomic)
+    this.#scheduleFlush()
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#closed) return
+    this.#flushScheduled = true
+    setImmediate(() => {
+      this.#flushScheduled = false
+      this.flushReplicas()
+    })
+  }
+
+  /** Hands new stream bytes to every online replica now. */
+  flushReplicas(): void {
+    if (this.#getAckNeeded) {
+      this.#getAckNeeded = false
+      if (this.links.size > 0) this.propagator.feedGetAck()
+    }
+    for (const link of this.links) link.flush()
+  }
+
+  /**
+   * WAIT numreplicas timeout: resolves with the number of online replicas that acknowledged this
+   * client's last write, once `numReplicas` did or `timeoutMs` passed (0: no timeout).
+   */
+  wait(client: ClientState, numReplicas: number, timeoutMs: number): Promise<number> | number {
+    const acked = this.#countAcked(client.writeOffset)
+    if (acked >= numReplicas) return acked
+    return new Promise((resolve) => {
+      this.#waits.push({ client, numReplicas, deadline: timeoutMs === 0 ? Infinity : Date.now() + timeoutMs, resolve })
+      // Redis: beforeSleep() sends one REPLCONF GETACK * for every client blocked in this iteration.
+      this.#getAckNeeded = true
+      this.#scheduleFlush()
+    })
+  }
+
+  #countAcked(offset: number): number {
+    let count = 0
+    for (const link of this.links) if (link.isOnline && link.ackOffset >= offset) count++
+    return count
+  }
+
+  #checkWaits(timeoutsOnly: boolean): void {
+    const now = Date.now()
+    const remaining: WaitRequest[] = []
+    for (const w of this.#waits) {
+      const acked = this.#countAcked(w.client.writeOffset)
+      if ((!timeoutsOnly && acked >= w.numReplicas) || now >= w.deadline || this.#closed) w.resolve(acked)
+      else remaining.push(w)
+    }
+    this.#waits = remaining
+  }
+
+  // ── Cron ──────────────────────────────────────────────────────────────────────────────────────
+
+  #runCron(): void {
+    const now = Date.now()
+    const o = this.options
+    for (const link of this.links) link.tick(now)
+    // Redis: replicationCron() pings replicas every repl-ping-replica-period, only when there are some.
+    if (this.links.size > 0 && now - this.#lastPingAt >= o.pingPeriodMs) {
+      this.#lastPingAt = now
+      this.propagator.feedPing()
+      this.#scheduleFlush()
+    }
+    if (now - this.#lastExpireAt >= 1000 / o.activeExpireHz) {
+      this.#lastExpireAt = now
+      const deletions = this.dataset.activeExpireCycle(now, o.activeExpireKeysPerCycle)
+      if (deletions.length > 0) {
+        this.stats.expired_keys += deletions.length
+        this.#propagate(deletions, false)
+      }
+    }
+    if (this.#waits.length > 0) this.#checkWaits(true)
+    this.snapshotter.release(this.backlog)
+  }
+
+  /**
+   * Reports a failure no caller can be told about: to 'error' listeners, or to stderr when there
+   * are none (an EventEmitter would otherwise throw and stop the master).
+   */
+  report(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error)
+    else console.error(`replicast master: ${error.message}`)
+  }
+
+  // ── Observability ─────────────────────────────────────────────────────────────────────────────
+
+  usedMemory(): number {
+    return process.memoryUsage().heapUsed
+  }
+
+  /** Worst event-loop delay since the last reset, in ms (perf_hooks.monitorEventLoopDelay). */
+  eventLoopDelayMaxMs(reset = false): number {
+    const max = this.#eventLoopDelay.max / 1e6
+    if (reset) this.#eventLoopDelay.reset()
+    return max
+  }
+
+  infoFacts(): InfoFacts {
+    const now = Date.now()
+    const replicas = [...this.links].map((link) => ({ ...link.info(now), ip: link.transport.remoteAddress, transport: link.transport.kind }))
+    const keyspace = []
+    for (let db = 0; db < this.dataset.databases; db++) keyspace.push({ db, keys: this.dataset.dbsize(db), expires: this.dataset.expiresCount(db) })
+    return {
+      version: REPLICAST_VERSION,
+      runId: this.runId,
+      tcpPort: this.tcpPort,
+      wsPort: this.wsPort,
+      uptimeMs: now - this.startedAt,
+      now,
+      connectedClients: this.connectedClients,
+      ids: this.#ids,
+      masterReplOffset: this.backlog.masterReplOffset,
+      backlogBytes: this.options.backlogBytes,
+      backlogFirstByteOffset: this.backlog.firstByteOffset,
+      backlogHistlen: this.backlog.histlen,
+      replicas,
+      stats: { ...this.stats, total_net_repl_output_bytes: this.stats.total_net_repl_output_bytes },
+      keyspace,
+      usedMemory: this.usedMemory(),
+      snapshot: {
+        inProgress: this.snapshotter.current?.status === 'building',
+        lastDurationMs: this.snapshotter.lastDurationMs,
+        lastBytes: this.snapshotter.lastBytes,
+        count: this.snapshotter.started,
+      },
+    }
+  }
+
+  info(sections: readonly string[] = []): string {
+    return renderInfo(this.infoFacts(), sections.map((s) => s.toLowerCase()))
+  }
+
+  /** Stops the cron and snapshots, answers pending WAITs and closes every replica link. */
+  shutdownCore(): void {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#cron)
+    this.#eventLoopDelay.disable()
+    this.snapshotter.stop()
+    this.#checkWaits(true)
+    for (const link of [...this.links]) link.transport.close(1001, 'master shutting down')
+  }
+}

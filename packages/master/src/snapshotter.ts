@@ -1,0 +1,222 @@
+// Point-in-time snapshots for full syncs: Redis's BGSAVE, without fork. The dataset's copy-on-write
+// cursor yields the image of the moment the snapshot began; this file serializes it to RDB in
+// slices of at most `sliceMs`, yielding to the event loop between slices, so clients and replicas
+// keep being served while a large snapshot is made.
+//
+// Snapshots are shared (DESIGN §3): a full sync that arrives while one is being made attaches to it,
+// and one that arrives after it is finished reuses it while the backlog still holds the stream since
+// its offset (and for at most `reuseMs`). A thousand browsers arriving at once cost one snapshot.
+//
+// The RDB is kept in memory as a list of chunks, so its length is known before the first byte is sent
+// (the WebSocket link announces it for progress bars; `$<len>` for redis-server replicas). Memory is
+// about the RDB's size while a snapshot is alive.
+//
+// Deliberately left out: sending (replica-link.ts), persistence to disk.
+import type { BacklogReader, Dataset, ReplicationBacklog, ReplId, SnapshotCursor } from '@replicast/core'
+import { RdbWriter } from '@replicast/core'
+
+export type SnapshotStatus = 'building' | 'ready' | 'failed'
+
+export interface Snapshot {
+  readonly id: string
+  readonly replid: ReplId
+  /** The replication offset the image corresponds to: the stream continues after it. */
+  readonly offset: number
+  readonly status: SnapshotStatus
+  /** The RDB, complete once `status` is 'ready'. */
+  readonly chunks: readonly Uint8Array[]
+  readonly length: number
+  readonly keys: number
+  readonly startedAt: number
+  readonly finishedAt: number | null
+  readonly error: unknown
+  /** Resolves when the snapshot is ready; rejects when it failed. */
+  readonly done: Promise<Snapshot>
+}
+
+export interface SnapshotterOptions {
+  /** Longest synchronous slice of serialization, in ms. */
+  readonly sliceMs: number
+  /** How long a finished snapshot may be reused by later full syncs, in ms. */
+  readonly reuseMs: number
+  /** Aux fields to add (redis-ver, ...), evaluated when a snapshot starts. */
+  readonly aux: () => Readonly<Record<string, string | number>>
+  readonly now: () => number
+  /** Gives the event loop a turn between slices. */
+  readonly yieldToLoop: () => Promise<void>
+}
+
+// Keys serialized between two clock reads: reading the clock per key would cost more than the work.
+const KEYS_PER_CLOCK_READ = 256
+// The writer's output is taken in chunks of about this size, so that sending can start per chunk.
+const CHUNK_BYTES = 1024 * 1024
+
+class SnapshotBuild implements Snapshot {
+  status: SnapshotStatus = 'building'
+  chunks: Uint8Array[] = []
+  length = 0
+  keys = 0
+  finishedAt: number | null = null
+  error: unknown = null
+  readonly done: Promise<Snapshot>
+  resolve!: (s: Snapshot) => void
+  reject!: (e: unknown) => void
+
+  constructor(readonly id: string, readonly replid: ReplId, readonly offset: number, readonly startedAt: number) {
+    this.done = new Promise<Snapshot>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    // A failure is reported to every waiter through the links; nobody may be waiting yet.
+    this.done.catch(() => undefined)
+  }
+}
+
+export class Snapshotter {
+  readonly #dataset: Dataset
+  readonly #options: SnapshotterOptions
+  #current: SnapshotBuild | null = null
+  // The building snapshot's own pin on the backlog at its offset: links attached to it come and go,
+  // and one that attaches later must still find the stream since the offset.
+  #pin: BacklogReader | null = null
+  #cursor: SnapshotCursor | null = null
+  #sequence = 0
+  #stopped = false
+  /** Snapshots started since creation (INFO's rdb_bgsave counters). */
+  started = 0
+  lastDurationMs = 0
+  lastBytes = 0
+
+  constructor(dataset: Dataset, options: SnapshotterOptions) {
+    this.#dataset = dataset
+    this.#options = options
+  }
+
+  /** The snapshot being built or kept for reuse, if any. */
+  get current(): Snapshot | null {
+    return this.#current
+  }
+
+  /**
+   * A snapshot for a new full sync: the one being built, a finished one the backlog still covers, or
+   * a new one at `masterReplOffset` (then `beforeStart` runs first, synchronously, to reset the
+   * propagator's selected database as Redis does at every full-resync setup).
+   */
+  acquire(replid: ReplId, backlog: ReplicationBacklog, beforeStart: () => void): Snapshot {
+    const current = this.#current
+    const now = this.#options.now()
+    if (current !== null && current.replid === replid && current.status !== 'failed') {
+      if (current.status === 'building') return current
+      if (backlog.covers(current.offset) && now - (current.finishedAt ?? now) <= this.#options.reuseMs) return current
+    }
+    beforeStart()
+    this.#unpin()
+    this.#pin = backlog.openReader(backlog.masterReplOffset)
+    return this.#start(replid, backlog.masterReplOffset, now)
+  }
+
+  /** Drops a finished snapshot once it can no longer be reused, to free its memory. */
+  release(backlog: ReplicationBacklog): void {
+    const current = this.#current
+    if (current === null) {
+      this.#unpin()
+      return
+    }
+    if (current.status === 'building') return
+    const now = this.#options.now()
+    if (current.status === 'failed' || !backlog.covers(current.offset) || now - (current.finishedAt ?? now) > this.#options.reuseMs) {
+      this.#current = null
+      this.#unpin()
+    }
+  }
+
+  #unpin(): void {
+    this.#pin?.close()
+    this.#pin = null
+  }
+
+  /** Stops a snapshot in progress (the master is closing). */
+  stop(): void {
+    this.#stopped = true
+    this.#cursor?.close()
+    this.#cursor = null
+    const current = this.#current
+    if (current !== null && current.status === 'building') this.#fail(current, new Error('The master closed while a snapshot was being made.'))
+    this.#current = null
+    this.#unpin()
+  }
+
+  #start(replid: ReplId, offset: number, now: number): Snapshot {
+    // Replace, not close, a previous cursor: a building snapshot is always returned above.
+    const build = new SnapshotBuild(`snapshot-${++this.#sequence}`, replid, offset, now)
+    this.#current = build
+    this.started++
+    // The cursor must begin in the same synchronous turn as `offset` was read: the image is the
+    // dataset at exactly that offset, and every later write is in the stream after it.
+    const cursor = this.#dataset.beginSnapshot()
+    this.#cursor = cursor
+    const writer = new RdbWriter()
+    writer.writeHeader({
+      ...this.#options.aux(),
+      'repl-stream-db': 0,
+      'repl-id': replid,
+      'repl-offset': offset,
+      'aof-base': 0,
+    })
+    void this.#run(build, cursor, writer)
+    return build
+  }
+
+  async #run(build: SnapshotBuild, cursor: SnapshotCursor, writer: RdbWriter): Promise<void> {
+    const { sliceMs, now, yieldToLoop } = this.#options
+    try {
+      for (;;) {
+        const sliceEnd = now() + sliceMs
+        let finished = false
+        do {
+          const records = cursor.next(KEYS_PER_CLOCK_READ)
+          if (records === null) {
+            finished = true
+            break
+          }
+          // writeKey emits SELECTDB when the database changes.
+          for (const record of records) if (writer.writeKey(record)) build.keys++
+          if (writer.bytesWritten - build.length >= CHUNK_BYTES) this.#take(build, writer)
+        } while (now() < sliceEnd)
+        if (finished) break
+        await yieldToLoop()
+        if (this.#stopped || this.#cursor !== cursor) return
+      }
+      writer.writeEnd()
+      this.#take(build, writer)
+      build.status = 'ready'
+      build.finishedAt = now()
+      this.lastDurationMs = build.finishedAt - build.startedAt
+      this.lastBytes = build.length
+      if (this.#cursor === cursor) this.#cursor = null
+      // Once built, a snapshot is reused only while the backlog holds its offset on its own: a pin
+      // kept for reuse would grow the backlog with every write until the snapshot is dropped.
+      if (this.#current === build) this.#unpin()
+      build.resolve(build)
+    } catch (error) {
+      cursor.close()
+      if (this.#cursor === cursor) this.#cursor = null
+      this.#fail(build, error)
+    }
+  }
+
+  #take(build: SnapshotBuild, writer: RdbWriter): void {
+    const chunk = writer.take()
+    if (chunk.length === 0) return
+    build.chunks.push(chunk)
+    build.length += chunk.length
+  }
+
+  #fail(build: SnapshotBuild, error: unknown): void {
+    build.status = 'failed'
+    build.error = error
+    build.finishedAt = this.#options.now()
+    if (this.#current === build) this.#current = null
+    build.reject(error)
+  }
+}

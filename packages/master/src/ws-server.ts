@@ -1,0 +1,75 @@
+// The WebSocket endpoint for replicas (DESIGN §4): binary frames only, path `wsPath`, subprotocol
+// `replicast.v1`. Upgrades are checked before a link exists: path, Origin (`allowedOrigins`),
+// `maxReplicas`, the subprotocol, and the `verifyReplica` hook. Each accepted socket becomes a
+// ReplicaLink over a WebSocketTransport.
+import { LINK_CLOSE_CODES, LINK_SUBPROTOCOL } from '@replicast/core'
+import type { IncomingMessage, Server as HttpServer } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import type { MasterCore } from './master.ts'
+import { ReplicaLink } from './replica-link.ts'
+import { WebSocketTransport } from './ws-transport.ts'
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const body = `${reason}\n`
+  socket.end(`HTTP/1.1 ${status} ${reason.split(':')[0]}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+}
+
+export function attachReplicationEndpoint(master: MasterCore, http: HttpServer): WebSocketServer {
+  const o = master.options
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: o.maxFrameBytes,
+    perMessageDeflate: false,
+    // The upgrade is refused below unless it offers ours (docs/protocol.md §2).
+    handleProtocols: (protocols) => (protocols.has(LINK_SUBPROTOCOL) ? LINK_SUBPROTOCOL : false),
+  })
+
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void (async () => {
+      const url = new URL(request.url ?? '/', 'http://localhost')
+      if (url.pathname !== o.wsPath) return refuse(socket, 404, `Not Found: the replication endpoint is ${o.wsPath}`)
+      const origin = request.headers.origin
+      if (o.allowedOrigins !== undefined && origin !== undefined && !o.allowedOrigins.includes(origin)) {
+        return refuse(socket, 403, `Forbidden: origin ${origin} is not in allowedOrigins`)
+      }
+      if (master.links.size >= o.maxReplicas) {
+        master.stats.rejected_connections++
+        return refuse(socket, 503, `Service Unavailable: maxReplicas (${o.maxReplicas}) reached`)
+      }
+      const offered = request.headers['sec-websocket-protocol']
+      if (offered === undefined || !offered.split(',').map((p) => p.trim()).includes(LINK_SUBPROTOCOL)) {
+        return refuse(socket, 400, `Bad Request: subprotocol ${LINK_SUBPROTOCOL} required, offered ${offered ?? 'none'}`)
+      }
+      if (o.verifyReplica !== undefined) {
+        let accepted = false
+        try {
+          accepted = await o.verifyReplica({ url: request.url ?? '/', origin, headers: request.headers, remoteAddress: request.socket.remoteAddress })
+        } catch (error) {
+          master.report(error instanceof Error ? error : new Error(String(error)))
+        }
+        if (!accepted) return refuse(socket, 401, 'Unauthorized: verifyReplica refused this replica')
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => onConnection(master, ws, request))
+    })()
+  })
+  return wss
+}
+
+function onConnection(master: MasterCore, ws: WebSocket, request: IncomingMessage): void {
+  master.stats.total_connections_received++
+  const transport = new WebSocketTransport(ws, request.socket.remoteAddress ?? '?')
+  const link = new ReplicaLink(master, transport)
+  master.links.add(link)
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) {
+      transport.close(LINK_CLOSE_CODES.protocolError, 'text frames are a protocol error: send binary RESP')
+      link.disconnected()
+      return
+    }
+    link.frame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+  })
+  ws.on('close', () => link.disconnected())
+  // ws reports oversized or malformed frames here and closes the socket itself (1009, 1002).
+  ws.on('error', (error) => master.emit('replica-error', error, { transport: 'websocket', remoteAddress: transport.remoteAddress }))
+}

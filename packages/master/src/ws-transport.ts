@@ -1,0 +1,84 @@
+// A replica link over our WebSocket framing (docs/protocol.md). Buffered bytes are counted from
+// `ws.send` callbacks, which fire once a frame was written to the socket, so the link can respect
+// back-pressure without reaching into ws's private socket.
+import { encodeMasterFrame, type RespValue } from '@replicast/core'
+import type { WebSocket } from 'ws'
+import { LINK_LOW_WATER_BYTES, type LinkTransport } from './link-transport.ts'
+
+const KEEPALIVE = encodeMasterFrame({ kind: 'keepalive' })
+
+export class WebSocketTransport implements LinkTransport {
+  readonly kind = 'websocket'
+  readonly remoteAddress: string
+  readonly #ws: WebSocket
+  #inFlight = 0
+  #drainListeners: (() => void)[] = []
+  #closed = false
+
+  constructor(ws: WebSocket, remoteAddress: string) {
+    this.#ws = ws
+    this.remoteAddress = remoteAddress
+    ws.once('close', () => {
+      this.#closed = true
+      this.#drainListeners = []
+    })
+  }
+
+  get closed(): boolean {
+    return this.#closed || this.#ws.readyState !== this.#ws.OPEN
+  }
+
+  #send(frame: Uint8Array): void {
+    if (this.closed) return
+    this.#inFlight += frame.length
+    this.#ws.send(frame, { binary: true }, () => {
+      this.#inFlight -= frame.length
+      if (this.#inFlight < LINK_LOW_WATER_BYTES && this.#drainListeners.length > 0) {
+        const listeners = this.#drainListeners
+        this.#drainListeners = []
+        for (const listener of listeners) listener()
+      }
+    })
+  }
+
+  sendReply(value: RespValue): void {
+    this.#send(encodeMasterFrame({ kind: 'reply', value }))
+  }
+
+  sendKeepalive(): void {
+    this.#send(KEEPALIVE)
+  }
+
+  sendSnapshotBegin(length: number): void {
+    this.#send(encodeMasterFrame({ kind: 'snapshot-begin', length }))
+  }
+
+  sendSnapshotChunk(bytes: Uint8Array): void {
+    this.#send(encodeMasterFrame({ kind: 'snapshot-chunk', bytes }))
+  }
+
+  sendSnapshotEnd(): void {
+    // The WebSocket form announced the length up front: nothing marks the end.
+  }
+
+  sendStream(startOffset: number, bytes: Uint8Array): void {
+    this.#send(encodeMasterFrame({ kind: 'stream', startOffset, bytes }))
+  }
+
+  bufferedBytes(): number {
+    return this.#inFlight
+  }
+
+  onDrain(listener: () => void): void {
+    if (this.closed) return
+    if (this.#inFlight < LINK_LOW_WATER_BYTES) queueMicrotask(listener)
+    else this.#drainListeners.push(listener)
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#drainListeners = []
+    this.#ws.close(code, reason)
+  }
+}

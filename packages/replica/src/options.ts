@@ -1,0 +1,88 @@
+// Options of a replica. Every limit and period is here with its default (docs/operations.md).
+import type { BackoffOptions, RespLimits } from '@replicast/core'
+import type { ReplicaStorage } from './storage/storage.ts'
+import type { WebSocketConstructor } from './websocket.ts'
+
+export interface ReplicaOptions {
+  /** The master's replication endpoint, e.g. `ws://127.0.0.1:8080/replication`. */
+  readonly url: string
+  /**
+   * Where the replica keeps its copy. The in-memory default forgets everything on restart;
+   * use createIndexedDbStorage in browsers and createFileStorage in Node to resume with PSYNC.
+   * @default createMemoryStorage()
+   */
+  readonly storage: ReplicaStorage | undefined
+  /**
+   * The WebSocket class. Browsers and Node 22 have one; on Node 20 pass `ws`'s (the
+   * `@replicast/replica/node` entry does).
+   * @default globalThis.WebSocket
+   */
+  readonly WebSocket: WebSocketConstructor | undefined
+  /** Password (and optional user) for the master's `requirePass`. @default undefined */
+  readonly auth: { readonly username?: string; readonly password: string } | undefined
+  /** How often to send `REPLCONF ACK`, in ms. @default 1000 */
+  readonly ackPeriodMs: number
+  /** Drop the link when the master is silent this long, in ms (it pings every 10 s). @default 60000 */
+  readonly timeoutMs: number
+  /** Resolution of the replica's clock (ACKs, timeouts), in ms. @default 100 */
+  readonly tickMs: number
+  /** Reconnect delays: exponential with jitter. @default { initialDelayMs: 500, maxDelayMs: 30000, multiplier: 2, jitter: 0.5 } */
+  readonly backoff: Partial<BackoffOptions>
+  /**
+   * Most applied commands coalesced into one storage commit. Heavy write rates then cost one
+   * transaction per batch, not per command.
+   * @default 1000
+   */
+  readonly persistBatchCommands: number
+  /** Longest a change waits before its batch is committed, in ms. @default 10 */
+  readonly persistBatchDelayMs: number
+  /** Records per storage write while loading a snapshot. @default 5000 */
+  readonly snapshotWriteBatch: number
+  /** RESP limits for the stream (maxBulkBytes, maxArrayLength, ...). @default RESP_LIMIT_DEFAULTS */
+  readonly limits: Partial<RespLimits>
+  /** Start connecting at once; false waits for `replica.connect()`. @default true */
+  readonly autoConnect: boolean
+}
+
+export const REPLICA_DEFAULTS = Object.freeze({
+  storage: undefined,
+  WebSocket: undefined,
+  auth: undefined,
+  ackPeriodMs: 1000,
+  timeoutMs: 60_000,
+  tickMs: 100,
+  backoff: Object.freeze({}),
+  persistBatchCommands: 1000,
+  persistBatchDelayMs: 10,
+  snapshotWriteBatch: 5000,
+  limits: Object.freeze({}),
+  autoConnect: true,
+}) satisfies Omit<ReplicaOptions, 'url'>
+
+export class ReplicaOptionsError extends Error {
+  readonly code = 'ERR_REPLICA_OPTIONS'
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid replica options: ${problems.join('; ')}.`)
+    this.name = 'ReplicaOptionsError'
+  }
+}
+
+export function resolveReplicaOptions(options: Partial<ReplicaOptions> & { url: string }): ReplicaOptions {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
+  const o = { ...REPLICA_DEFAULTS, ...defined } as ReplicaOptions
+  const problems: string[] = []
+  try {
+    const url = new URL(o.url)
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') problems.push(`url must be a ws:// or wss:// URL, got ${o.url}`)
+  } catch {
+    problems.push(`url is not a URL: ${String(o.url)}`)
+  }
+  for (const key of ['ackPeriodMs', 'timeoutMs', 'tickMs', 'persistBatchCommands', 'snapshotWriteBatch'] as const) {
+    if (!Number.isSafeInteger(o[key]) || o[key] <= 0) problems.push(`${key} must be a positive integer, got ${String(o[key])}`)
+  }
+  if (!Number.isSafeInteger(o.persistBatchDelayMs) || o.persistBatchDelayMs < 0) problems.push(`persistBatchDelayMs must be a non-negative integer, got ${String(o.persistBatchDelayMs)}`)
+  if (o.timeoutMs <= o.ackPeriodMs) problems.push(`timeoutMs (${o.timeoutMs}) must exceed ackPeriodMs (${o.ackPeriodMs})`)
+  for (const key of Object.keys(options)) if (key !== 'url' && !(key in REPLICA_DEFAULTS)) problems.push(`unknown option "${key}"`)
+  if (problems.length > 0) throw new ReplicaOptionsError(problems)
+  return o
+}

@@ -1,0 +1,42 @@
+// Reads on a replica are Redis read commands run against its read-only dataset, so their replies
+// are exactly Redis's (WRONGTYPE, ranges, scores, hidden expired keys). This file turns replies into
+// JavaScript values, and says which keys a read needs when it must be answered from storage before
+// the dataset is loaded.
+import { byteStringToBytes, byteStringToUtf8, ReplicastError, type ByteString, type RespValue } from '@replicast/core'
+
+/** A reply as JavaScript: bulk strings as text (UTF-8) or bytes, integers as numbers, arrays as arrays. */
+export type ReplyValue = string | Uint8Array | number | bigint | null | ReplyValue[]
+
+/** A command the replica's dataset refused (WRONGTYPE, syntax, READONLY for writes). */
+export class ReplicaCommandError extends ReplicastError {
+  constructor(readonly reply: string) {
+    super('ERR_REPLICA_COMMAND', reply)
+  }
+}
+
+export function toReplyValue(value: RespValue, encoding: 'utf8' | 'bytes'): ReplyValue {
+  switch (value.kind) {
+    case 'simple': return value.value
+    case 'error': throw new ReplicaCommandError(value.message)
+    case 'integer': return value.value
+    case 'bulk':
+      if (value.value === null) return null
+      return encoding === 'utf8' ? byteStringToUtf8(value.value) : byteStringToBytes(value.value)
+    case 'array': return value.value === null ? null : value.value.map((v) => toReplyValue(v, encoding))
+  }
+}
+
+// Read commands whose keys are all their arguments; every other keyed read names one key, first.
+const ALL_ARGS_ARE_KEYS = new Set(['mget', 'exists'])
+// Reads that need the whole dataset (they cannot be answered key by key from storage).
+const WHOLE_DATASET = new Set(['keys', 'scan', 'dbsize', 'randomkey'])
+const NO_KEYS = new Set(['ping', 'echo'])
+
+/** The keys a read touches, or 'all' when it needs the whole dataset. */
+export function readKeys(argv: readonly ByteString[]): readonly ByteString[] | 'all' {
+  const name = argv[0]!.toLowerCase()
+  if (WHOLE_DATASET.has(name)) return 'all'
+  if (NO_KEYS.has(name)) return []
+  if (ALL_ARGS_ARE_KEYS.has(name)) return argv.slice(1)
+  return argv.length > 1 ? [argv[1]!] : []
+}

@@ -1,0 +1,622 @@
+// createReplica(): a read-only copy of a Replicast master that stays current over a WebSocket, for
+// browsers and Node (DESIGN §5). The replication logic is core's pure state machine (stepReplica);
+// this shell owns the socket, the clock, the dataset and the storage, and does what the machine's
+// actions say:
+//
+//   socket message ──frame──► stepReplica ──apply──────► Dataset.applyReplicated ──► Persister ──► storage.commit
+//   100 ms timer ────tick───►             ──send───────► socket (PSYNC, REPLCONF ACK)
+//   storage commit ─persisted►            ──snapshot-*─► RdbReader ► shadow Dataset + storage.beginFullSync
+//                                         ──rollback───► reload the dataset from storage
+//                                         ──close──────► socket.close, then reconnect with backoff
+//
+// Reads run Redis's read commands against the in-memory dataset; before it is loaded from storage
+// they are answered from storage key by key, so a reload serves reads at once, before any network.
+import {
+  backoffDelay,
+  BACKOFF_DEFAULTS,
+  Dataset,
+  globMatch,
+  initialReplicaState,
+  RdbReader,
+  replicaStatus,
+  resolveReplicaMachineOptions,
+  stepReplica,
+  utf8ToByteString,
+  byteStringToUtf8,
+  LINK_SUBPROTOCOL,
+  type ByteString,
+  type Effect,
+  type KeyChange,
+  type KeyRecord,
+  type ReplicaAction,
+  type ReplicaEvent,
+  type ReplicaMachineOptions,
+  type ReplicaState,
+  type ReplicaStatus,
+  type RespValue,
+  type Session,
+} from '@replicast/core'
+import { Emitter } from './emitter.ts'
+import { resolveReplicaOptions, type ReplicaOptions } from './options.ts'
+import { Persister, type PersistPoint } from './persister.ts'
+import { readKeys, toReplyValue, type ReplyValue } from './reads.ts'
+import { createMemoryStorage } from './storage/memory.ts'
+import type { FullSyncWriter, ReplicaStorage } from './storage/storage.ts'
+import { messageBytes, type WebSocketConstructor, type WebSocketLike } from './websocket.ts'
+
+/** What status events carry: the machine's status plus what only the shell knows. */
+export interface ReplicaStatusInfo extends ReplicaStatus {
+  /** True once the dataset is loaded from storage (reads no longer go to storage). */
+  readonly loaded: boolean
+  /** Milliseconds since the master was last heard from; null when the link is down. */
+  readonly lagMs: number | null
+  /** Stream bytes applied but not yet durable in storage. */
+  readonly unpersistedBytes: number
+  /** The last error the replica met (link closed, storage failure), or null. */
+  readonly lastError: { readonly code: string; readonly message: string } | null
+  /** Reconnect attempts since the link was last up. */
+  readonly reconnectAttempt: number
+}
+
+/** A change to the replica's data, for subscriptions. */
+export interface ReplicaChange {
+  /**
+   * 'key': `key` was written or deleted; 'flush': every key of `db` went (FLUSHDB/FLUSHALL);
+   * 'resync': a full sync replaced everything.
+   */
+  readonly kind: 'key' | 'flush' | 'resync'
+  readonly db: number
+  /** The key as text (UTF-8); null for 'flush' and 'resync'. */
+  readonly key: string | null
+  /** The key as a byte string (one char per byte); null for 'flush' and 'resync'. */
+  readonly keyBytes: ByteString | null
+}
+
+export interface ReplicaEvents {
+  status: [ReplicaStatusInfo]
+  change: [ReplicaChange]
+  error: [Error]
+}
+
+type Arg = string | Uint8Array | number
+
+function toByteString(arg: Arg): ByteString {
+  if (typeof arg === 'number') return String(arg)
+  if (typeof arg === 'string') return utf8ToByteString(arg)
+  let s = ''
+  for (let i = 0; i < arg.length; i++) s += String.fromCharCode(arg[i]!)
+  return s
+}
+
+interface Subscription {
+  readonly db: number | null
+  readonly pattern: ByteString
+  readonly glob: boolean
+  readonly listener: (change: ReplicaChange) => void
+}
+
+interface OffsetWaiter {
+  readonly offset: number
+  readonly durable: boolean
+  readonly resolve: () => void
+  readonly reject: (e: Error) => void
+  readonly timer: ReturnType<typeof setTimeout> | undefined
+}
+
+interface SnapshotLoad {
+  readonly reader: RdbReader
+  readonly dataset: Dataset
+  readonly writer: Promise<FullSyncWriter>
+  /** Storage writes of the snapshot's records, in order. */
+  writes: Promise<void>
+  batch: KeyRecord[]
+  error: unknown
+}
+
+export class Replica extends Emitter<ReplicaEvents> {
+  readonly options: ReplicaOptions
+  readonly storage: ReplicaStorage
+  readonly #machineOptions: ReplicaMachineOptions
+  readonly #WebSocket: WebSocketConstructor
+  #state: ReplicaState
+  #dataset = new Dataset({ role: 'replica' })
+  #applySession: Session = this.#dataset.createSession()
+  #readSession: Session = this.#dataset.createSession()
+  #loaded = false
+  #loading: Promise<void> | null = null
+  #persister: Persister
+  #socket: WebSocketLike | null = null
+  #ticker: ReturnType<typeof setInterval> | undefined
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined
+  #reconnectAttempt = 0
+  #wantConnected = false
+  #closed = false
+  /** Frames that arrived while the dataset was being (re)loaded, applied in order afterwards. */
+  #held: Uint8Array[] | null = null
+  #snapshot: SnapshotLoad | null = null
+  #collected: KeyChange[] = []
+  #subscriptions = new Set<Subscription>()
+  #waiters = new Set<OffsetWaiter>()
+  #lastError: { code: string; message: string } | null = null
+  #lastStatusJson = ''
+
+  /** Use createReplica(). */
+  constructor(options: ReplicaOptions, storage: ReplicaStorage, initial: ReplicaState) {
+    super()
+    this.options = options
+    this.storage = storage
+    this.#state = initial
+    const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+    if (WebSocketClass === undefined) {
+      throw new TypeError('No WebSocket class: pass the `WebSocket` option (on Node 20, import createReplica from "@replicast/replica/node").')
+    }
+    this.#WebSocket = WebSocketClass
+    this.#machineOptions = resolveReplicaMachineOptions({
+      ackPeriodMs: options.ackPeriodMs,
+      timeoutMs: options.timeoutMs,
+      auth: options.auth === undefined ? null : { username: options.auth.username === undefined ? null : utf8ToByteString(options.auth.username), password: utf8ToByteString(options.auth.password) },
+      limits: options.limits,
+    })
+    this.#persister = this.#newPersister()
+    this.#dataset.subscribe((changes) => { for (const c of changes) this.#collected.push(c) })
+  }
+
+  #newPersister(): Persister {
+    return new Persister(this.storage, this.#dataset, {
+      persisted: (point) => this.#dispatch({ type: 'persisted', replid: point.replid, offset: point.offset, db: point.db }),
+      failed: (point, error) => this.#dispatch({ type: 'persist-failed', replid: point.replid, offset: point.offset, error }),
+    }, { maxCommands: this.options.persistBatchCommands, maxDelayMs: this.options.persistBatchDelayMs })
+  }
+
+  // ── Lifecycle ─────────────────────────────────────────────────────────────────────────────────
+
+  /** @internal Loads the dataset from storage, then connects if asked. */
+  start(): void {
+    this.#loading = this.#reload().catch((error: unknown) => this.#report(error))
+    this.#ticker = setInterval(() => this.#dispatch({ type: 'tick', now: Date.now() }), this.options.tickMs)
+    if (this.options.autoConnect) this.connect()
+  }
+
+  /** Resolves once the dataset is loaded from storage (reads are then served from memory). */
+  get ready(): Promise<void> {
+    return this.#loading ?? Promise.resolve()
+  }
+
+  /** Opens the link (and keeps reopening it) until `disconnect()` or `close()`. */
+  connect(): void {
+    if (this.#closed) throw new Error('connect() after close()')
+    this.#wantConnected = true
+    if (this.#socket === null && this.#reconnectTimer === undefined) void this.ready.then(() => this.#open())
+  }
+
+  /** Closes the link and stops reconnecting; data stays readable. */
+  disconnect(): void {
+    this.#wantConnected = false
+    clearTimeout(this.#reconnectTimer)
+    this.#reconnectTimer = undefined
+    const socket = this.#socket
+    if (socket !== null) {
+      this.#socket = null
+      socket.close(1000, 'replica disconnected')
+      this.#dispatch({ type: 'link-down', now: Date.now() })
+    }
+  }
+
+  /** Disconnects, waits for pending storage writes, and closes the storage. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.disconnect()
+    this.#closed = true
+    clearInterval(this.#ticker)
+    for (const waiter of this.#waiters) {
+      clearTimeout(waiter.timer)
+      waiter.reject(new Error('The replica was closed before it reached the offset.'))
+    }
+    this.#waiters.clear()
+    await this.#loading
+    this.#persister.flush()
+    await this.#persister.idle()
+    await this.storage.close()
+  }
+
+  #open(): void {
+    if (!this.#wantConnected || this.#closed || this.#socket !== null) return
+    let socket: WebSocketLike
+    try {
+      socket = new this.#WebSocket(this.options.url, LINK_SUBPROTOCOL)
+    } catch (error) {
+      this.#report(error)
+      this.#scheduleReconnect()
+      return
+    }
+    socket.binaryType = 'arraybuffer'
+    this.#socket = socket
+    socket.onopen = () => {
+      if (this.#socket === socket) this.#dispatch({ type: 'link-up', now: Date.now() })
+    }
+    socket.onmessage = (event) => {
+      if (this.#socket !== socket) return
+      const bytes = messageBytes(event.data)
+      if (bytes === null) {
+        this.#report(new Error('The master sent a text message; the replication link carries binary frames only.'))
+        socket.close(1002, 'text frames are a protocol error')
+        return
+      }
+      if (this.#held !== null) this.#held.push(bytes)
+      else this.#dispatch({ type: 'frame', bytes, now: Date.now() })
+    }
+    socket.onclose = (event) => {
+      if (this.#socket !== socket) return
+      this.#socket = null
+      if (event.code !== 1000 && event.code !== 1005) this.#lastError = { code: `WS_CLOSE_${event.code}`, message: event.reason || `the link closed with code ${event.code}` }
+      this.#dispatch({ type: 'link-down', now: Date.now() })
+      this.#scheduleReconnect()
+    }
+    socket.onerror = () => {
+      // A close event follows with the code; nothing else to do here.
+    }
+  }
+
+  #scheduleReconnect(): void {
+    if (!this.#wantConnected || this.#closed || this.#reconnectTimer !== undefined) return
+    const delay = backoffDelay(this.#reconnectAttempt++, Math.random(), { ...BACKOFF_DEFAULTS, ...this.options.backoff })
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined
+      this.#open()
+    }, delay)
+    this.#publishStatus()
+  }
+
+  // ── The machine ───────────────────────────────────────────────────────────────────────────────
+
+  #dispatch(event: ReplicaEvent): void {
+    const step = stepReplica(this.#state, event, this.#machineOptions)
+    this.#state = step.state
+    for (const action of step.actions) this.#perform(action)
+    if (this.#state.kind === 'streaming') this.#reconnectAttempt = 0
+    this.#settleWaiters()
+    this.#publishStatus()
+  }
+
+  #perform(action: ReplicaAction): void {
+    switch (action.type) {
+      case 'send':
+        this.#socket?.send(action.bytes)
+        return
+      case 'apply':
+        this.#apply(action.commands, { replid: action.replid, offset: action.endOffset, db: action.db })
+        return
+      case 'snapshot-begin':
+        this.#snapshotBegin()
+        return
+      case 'snapshot-chunk':
+        this.#snapshotChunk(action.bytes)
+        return
+      case 'snapshot-end':
+        this.#snapshotEnd({ replid: action.replid, offset: action.offset, db: action.db })
+        return
+      case 'snapshot-abort':
+        this.#snapshotAbort()
+        return
+      case 'rollback':
+        this.#report(action.error)
+        this.#persister.discard()
+        this.#snapshotAbort()
+        this.#hold()
+        this.#loading = this.#reload().catch((error: unknown) => this.#report(error))
+        return
+      case 'close': {
+        this.#report(action.error)
+        const socket = this.#socket
+        this.#socket = null
+        socket?.close(action.code, action.reason)
+        this.#scheduleReconnect()
+        return
+      }
+    }
+  }
+
+  #apply(commands: readonly Effect[], point: PersistPoint): void {
+    const now = Date.now()
+    const session = this.#applySession
+    this.#collected = []
+    for (const effect of commands) {
+      session.db = effect.db
+      const reply = this.#dataset.applyReplicated(session, effect.argv, now)
+      // Redis logs and ignores errors of the master's stream (propagation-error-behavior ignore).
+      if (reply.kind === 'error') this.#report(new Error(`The master's stream had a command the replica could not apply: ${reply.message}`))
+    }
+    const changes = this.#collected
+    this.#collected = []
+    this.#persister.record(changes, point, commands.length)
+    this.#notify(changes)
+  }
+
+  // ── Full sync ─────────────────────────────────────────────────────────────────────────────────
+
+  #snapshotBegin(): void {
+    this.#snapshotAbort()
+    const writer = this.storage.beginFullSync()
+    this.#snapshot = { reader: new RdbReader(), dataset: new Dataset({ role: 'replica' }), writer, writes: writer.then(() => undefined), batch: [], error: null }
+  }
+
+  #snapshotChunk(bytes: Uint8Array): void {
+    const load = this.#snapshot
+    if (load === null || load.error !== null) return
+    try {
+      for (const event of load.reader.push(bytes)) {
+        if (event.kind !== 'key') continue
+        load.dataset.loadRecord(event.record)
+        load.batch.push(event.record)
+        if (load.batch.length >= this.options.snapshotWriteBatch) this.#writeSnapshotBatch(load)
+      }
+    } catch (error) {
+      load.error = error
+    }
+  }
+
+  #writeSnapshotBatch(load: SnapshotLoad): void {
+    const batch = load.batch
+    load.batch = []
+    if (batch.length === 0) return
+    load.writes = load.writes.then(async () => (await load.writer).write(batch))
+  }
+
+  #snapshotEnd(point: PersistPoint): void {
+    const load = this.#snapshot
+    this.#snapshot = null
+    if (load === null) return
+    if (load.error === null) {
+      try {
+        load.reader.finish()
+      } catch (error) {
+        load.error = error
+      }
+    }
+    if (load.error !== null) {
+      void load.writer.then((w) => w.abort(), () => undefined)
+      // The machine rolls back to the durable point and reconnects for a new full sync.
+      this.#dispatch({ type: 'persist-failed', replid: point.replid, offset: point.offset, error: load.error })
+      return
+    }
+    this.#writeSnapshotBatch(load)
+    // The switch in memory is immediate (the stream after the snapshot applies to the new data);
+    // storage switches generations atomically once every record is written.
+    this.#persister.discard()
+    this.#useDataset(load.dataset)
+    const writes = load.writes
+    void this.#persister.enqueue(async () => {
+      await writes
+      await (await load.writer).commit({ replid: point.replid, offset: point.offset, selectedDb: point.db })
+    }, point)
+    this.#emitChange({ kind: 'resync', db: -1, key: null, keyBytes: null })
+  }
+
+  #snapshotAbort(): void {
+    const load = this.#snapshot
+    this.#snapshot = null
+    if (load !== null) void load.writer.then((w) => w.abort(), () => undefined)
+  }
+
+  #useDataset(dataset: Dataset): void {
+    this.#dataset = dataset
+    this.#applySession = dataset.createSession()
+    this.#readSession = dataset.createSession()
+    this.#persister.dataset = dataset
+    dataset.subscribe((changes) => { for (const c of changes) this.#collected.push(c) })
+    this.#loaded = true
+  }
+
+  /** Holds incoming frames until the dataset is reloaded. */
+  #hold(): void {
+    this.#held ??= []
+  }
+
+  async #reload(): Promise<void> {
+    this.#hold()
+    try {
+      const dataset = new Dataset({ role: 'replica' })
+      await this.storage.load((records) => dataset.loadRecords(records))
+      this.#useDataset(dataset)
+      this.#emitChange({ kind: 'resync', db: -1, key: null, keyBytes: null })
+    } finally {
+      const held = this.#held ?? []
+      this.#held = null
+      for (const bytes of held) this.#dispatch({ type: 'frame', bytes, now: Date.now() })
+      this.#publishStatus()
+    }
+  }
+
+  // ── Reads ─────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs a read command (any of Redis's: GET, HGETALL, ZRANGE … WITHSCORES, TTL, SCAN, …) in
+   * database `db` and returns its reply with bulk strings as UTF-8 text. Writes are refused with
+   * READONLY, errors (WRONGTYPE, syntax) throw ReplicaCommandError.
+   */
+  async call(args: readonly Arg[], db = 0): Promise<ReplyValue> {
+    return toReplyValue(await this.#read(args.map(toByteString), db), 'utf8')
+  }
+
+  /** As `call`, with bulk strings as bytes. */
+  async callBytes(args: readonly Arg[], db = 0): Promise<ReplyValue> {
+    return toReplyValue(await this.#read(args.map(toByteString), db), 'bytes')
+  }
+
+  async #read(argv: ByteString[], db: number): Promise<RespValue> {
+    if (argv.length === 0) throw new TypeError('A command needs at least its name.')
+    if (!this.#loaded) {
+      const keys = readKeys(argv)
+      if (keys === 'all') await this.ready
+      else {
+        // Before the dataset is loaded: a one-off dataset holding just the keys this read needs.
+        const records = await Promise.all(keys.map((key) => this.storage.get(db, key)))
+        if (!this.#loaded) {
+          const partial = new Dataset({ role: 'replica' })
+          for (const record of records) if (record !== undefined) partial.loadRecord(record)
+          const session = partial.createSession()
+          session.db = db
+          return partial.execute(session, argv, Date.now()).reply
+        }
+      }
+    }
+    const session = this.#readSession
+    session.db = db
+    return this.#dataset.execute(session, argv, Date.now()).reply
+  }
+
+  get(key: Arg, db = 0): Promise<string | null> {
+    return this.call(['GET', key], db) as Promise<string | null>
+  }
+
+  hgetall(key: Arg, db = 0): Promise<Record<string, string>> {
+    return this.call(['HGETALL', key], db).then((reply) => {
+      const flat = reply as string[]
+      const out: Record<string, string> = Object.create(null) as Record<string, string>
+      for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!
+      return out
+    })
+  }
+
+  lrange(key: Arg, start: number, stop: number, db = 0): Promise<string[]> {
+    return this.call(['LRANGE', key, start, stop], db) as Promise<string[]>
+  }
+
+  smembers(key: Arg, db = 0): Promise<string[]> {
+    return this.call(['SMEMBERS', key], db) as Promise<string[]>
+  }
+
+  /** ZRANGE start stop WITHSCORES, as [member, score] pairs (REV for highest first). */
+  async zrangeWithScores(key: Arg, start: number, stop: number, options: { rev?: boolean; db?: number } = {}): Promise<[string, number][]> {
+    const args: Arg[] = ['ZRANGE', key, start, stop]
+    if (options.rev === true) args.push('REV')
+    args.push('WITHSCORES')
+    const flat = (await this.call(args, options.db ?? 0)) as string[]
+    const out: [string, number][] = []
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1]!)])
+    return out
+  }
+
+  /** KEYS pattern (glob), as text. */
+  keys(pattern = '*', db = 0): Promise<string[]> {
+    return this.call(['KEYS', pattern], db) as Promise<string[]>
+  }
+
+  /** The dataset's DEBUG DIGEST (after it is loaded). */
+  async digest(): Promise<string> {
+    await this.ready
+    return this.#dataset.digest()
+  }
+
+  // ── Subscriptions ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Calls `listener` for every change to a key equal to `pattern`, or matching it as a glob when
+   * `glob` is set (Redis's KEYS syntax), in `db` (every db when null), and on every full resync.
+   * Returns a function that unsubscribes.
+   */
+  subscribe(pattern: Arg, listener: (change: ReplicaChange) => void, options: { glob?: boolean; db?: number | null } = {}): () => void {
+    const subscription: Subscription = { pattern: toByteString(pattern), glob: options.glob ?? false, db: options.db === undefined ? 0 : options.db, listener }
+    this.#subscriptions.add(subscription)
+    return () => this.#subscriptions.delete(subscription)
+  }
+
+  #notify(changes: readonly KeyChange[]): void {
+    for (const change of changes) {
+      this.#emitChange(change.kind === 'flush'
+        ? { kind: 'flush', db: change.db, key: null, keyBytes: null }
+        : { kind: 'key', db: change.db, key: byteStringToUtf8(change.key), keyBytes: change.key })
+    }
+  }
+
+  #emitChange(change: ReplicaChange): void {
+    if (this.listenerCount('change') > 0) this.emit('change', change)
+    for (const s of this.#subscriptions) {
+      if (change.kind !== 'resync' && s.db !== null && s.db !== change.db) continue
+      if (change.kind === 'key' && !(s.glob ? globMatch(s.pattern, change.keyBytes!) : s.pattern === change.keyBytes)) continue
+      try {
+        s.listener(change)
+      } catch (error) {
+        this.#report(error)
+      }
+    }
+  }
+
+  // ── Offsets and status ────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Resolves once the replica has applied (or, with `durable`, stored) the master's stream up to
+   * `offset` (a master_repl_offset). Rejects after `timeoutMs` when given.
+   */
+  waitForOffset(offset: number, options: { durable?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const durable = options.durable ?? false
+      if (this.#reached(offset, durable)) return resolve()
+      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+        this.#waiters.delete(waiter)
+        const s = this.#state
+        reject(new Error(`waitForOffset(${offset}) timed out after ${options.timeoutMs} ms at offset ${s.offset} (durable ${s.durableOffset}), link ${replicaStatus(s).link}.`))
+      }, options.timeoutMs)
+      const waiter: OffsetWaiter = { offset, durable, resolve, reject, timer }
+      this.#waiters.add(waiter)
+    })
+  }
+
+  #reached(offset: number, durable: boolean): boolean {
+    const s = this.#state
+    if (s.replid === null) return false
+    return durable ? s.durableReplid === s.replid && s.durableOffset >= offset : s.kind === 'streaming' && s.offset >= offset
+  }
+
+  #settleWaiters(): void {
+    for (const waiter of this.#waiters) {
+      if (!this.#reached(waiter.offset, waiter.durable)) continue
+      clearTimeout(waiter.timer)
+      this.#waiters.delete(waiter)
+      waiter.resolve()
+    }
+  }
+
+  get status(): ReplicaStatusInfo {
+    const s = this.#state
+    const base = replicaStatus(s)
+    return {
+      ...base,
+      loaded: this.#loaded,
+      lagMs: base.heardAt === null ? null : Math.max(0, Date.now() - base.heardAt),
+      unpersistedBytes: s.durableReplid === s.replid ? Math.max(0, s.offset - s.durableOffset) : s.offset,
+      lastError: this.#lastError,
+      reconnectAttempt: this.#reconnectAttempt,
+    }
+  }
+
+  #publishStatus(): void {
+    if (this.listenerCount('status') === 0) return
+    const status = this.status
+    // Only publish real changes (not every tick): compare without the clock-driven field.
+    const json = JSON.stringify({ ...status, lagMs: null, heardAt: null })
+    if (json === this.#lastStatusJson) return
+    this.#lastStatusJson = json
+    this.emit('status', status)
+  }
+
+  #report(error: unknown): void {
+    const e = error instanceof Error ? error : new Error(String(error))
+    this.#lastError = { code: (e as { code?: string }).code ?? 'ERR_REPLICA', message: e.message }
+    if (this.listenerCount('error') > 0) this.emit('error', e)
+  }
+}
+
+/**
+ * Creates a replica of the master at `options.url`: opens the storage, serves reads from it at once,
+ * loads it into memory, and connects (PSYNC from the stored point, or a full sync).
+ */
+export async function createReplica(options: Partial<ReplicaOptions> & { readonly url: string }): Promise<Replica> {
+  const resolved = resolveReplicaOptions(options)
+  const storage = resolved.storage ?? createMemoryStorage()
+  const meta = await storage.open()
+  const initial = initialReplicaState(meta === null ? null : { replid: meta.replid, offset: meta.offset, db: Math.max(0, meta.selectedDb) })
+  const replica = new Replica(resolved, storage, initial)
+  replica.start()
+  return replica
+}
