@@ -189,6 +189,18 @@ export class Replica extends Emitter<ReplicaEvents> {
     if (this.#socket === null && this.#reconnectTimer === undefined) void this.ready.then(() => this.#open())
   }
 
+  /**
+   * Reconnects now instead of waiting out the backoff (the browser came back online, the tab became
+   * visible). Does nothing while a link is open or when not connecting.
+   */
+  reconnectNow(): void {
+    if (!this.#wantConnected || this.#closed || this.#socket !== null) return
+    clearTimeout(this.#reconnectTimer)
+    this.#reconnectTimer = undefined
+    this.#reconnectAttempt = 0
+    void this.ready.then(() => this.#open())
+  }
+
   /** Closes the link and stops reconnecting; data stays readable. */
   disconnect(): void {
     this.#wantConnected = false
