@@ -55,6 +55,20 @@ export class ByteQueue {
     this.#pendingBytes = 0
   }
 
+  /**
+   * The chunk being read (later chunks are not in it) and, below, the read position in it: for a
+   * decoder's fast path, which reads a value in place when it lies whole in this chunk and uses the
+   * other methods otherwise. Never modify it.
+   */
+  get chunk(): Uint8Array {
+    return this.#buffer
+  }
+
+  /** The read position in `chunk`. */
+  get chunkPosition(): number {
+    return this.#pos
+  }
+
   /** The next byte without consuming it, or -1 when the queue is empty. */
   peek(): number {
     if (this.#pos < this.#buffer.length) return this.#buffer[this.#pos]!

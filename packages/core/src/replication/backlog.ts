@@ -193,7 +193,8 @@ export class ReplicationBacklog implements BacklogView {
     const last = this.#blocks[this.#blocks.length - 1]
     if (last !== undefined && last.used < last.data.length) {
       const n = Math.min(last.data.length - last.used, bytes.length)
-      last.data.set(bytes.subarray(0, n), last.used)
+      // Most appends (one command) fit whole: no view to allocate then.
+      last.data.set(n === bytes.length ? bytes : bytes.subarray(0, n), last.used)
       last.used += n
       from = n
     }

@@ -68,19 +68,34 @@ export class Propagator {
       if (effect.argv.length === 0) throw new RangeError('Cannot propagate an effect with an empty argv.')
       if (effect.db !== -1 && (!Number.isSafeInteger(effect.db) || effect.db < 0)) throw new RangeError(`Cannot propagate an effect on database ${effect.db}.`)
     }
-    for (const argv of streamCommands(effects, atomic, this.#tracker)) writeCommand(this.#writer, argv)
-    return this.#backlog.append(this.#writer.finish())
+    if (effects.length === 1) {
+      // The common unit, one write: what streamCommands gives for it, without building its list.
+      const effect = effects[0]!
+      const select = this.#tracker.selectBefore(effect)
+      if (select !== null) writeCommand(this.#writer, select)
+      writeCommand(this.#writer, effect.argv)
+    } else {
+      for (const argv of streamCommands(effects, atomic, this.#tracker)) writeCommand(this.#writer, argv)
+    }
+    return this.#append()
   }
 
   /** Appends the periodic `ping` (14 bytes, lowercase, no SELECT). */
   feedPing(): FeedResult {
     writeCommand(this.#writer, PING)
-    return this.#backlog.append(this.#writer.finish())
+    return this.#append()
   }
 
   /** Appends `REPLCONF GETACK *` (37 bytes), which makes every replica ACK at once (WAIT). */
   feedGetAck(): FeedResult {
     writeCommand(this.#writer, GETACK)
-    return this.#backlog.append(this.#writer.finish())
+    return this.#append()
+  }
+
+  // The backlog copies the bytes into its blocks, so the writer's buffer is lent, not copied.
+  #append(): FeedResult {
+    const result = this.#backlog.append(this.#writer.view())
+    this.#writer.reset()
+    return result
   }
 }

@@ -141,6 +141,88 @@ describe('RequestDecoder', () => {
     expect(() => decoder.next()).toThrow(RespProtocolError)
   })
 
+  // Commands that lie whole in one chunk are read by a fast path; byte by byte they never do. Both
+  // must give the same commands, sizes and errors (class, reply, offset), including at the edges
+  // the fast path hands over to the general one.
+  describe('the in-chunk fast path agrees with the general path', () => {
+    type Outcome = { commands: string[][]; sizes: number[]; offset: number } | { error: string; reply: string; at: number }
+    const run = (input: Uint8Array, chunks: Uint8Array[], options: object): Outcome => {
+      const decoder = new RequestDecoder(options)
+      const commands: string[][] = []
+      const sizes: number[] = []
+      try {
+        for (const chunk of chunks) {
+          decoder.push(chunk)
+          for (let c = decoder.next(); c !== undefined; c = decoder.next()) {
+            commands.push(c)
+            sizes.push(decoder.lastCommandBytes)
+          }
+        }
+      } catch (e) {
+        const err = e as RespProtocolError
+        return { error: err.constructor.name, reply: err.redisReply, at: err.offset }
+      }
+      return { commands, sizes, offset: decoder.offset }
+    }
+    const same = (text: string, options: object = {}): void => {
+      const input = bytes(text)
+      const [whole, ...others] = feeds(input).map(({ chunks }) => run(input, chunks, options))
+      for (const other of others) expect(whole).toEqual(other)
+    }
+
+    const edges: Array<[string, object]> = [
+      ['*01\r\n$4\r\nPING\r\n', {}],
+      ['*1\r\n$04\r\nPING\r\n', {}],
+      ['*1\r\n$0\r\n\r\n*2\r\n$0\r\n\r\n$1\r\nx\r\n', {}],
+      ['*0\r\n*1\r\n$1\r\na\r\n*-1\r\n*1\r\n$1\r\nb\r\n', {}],
+      ['*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123456789\r\n', { maxBulkBytes: 10 }],
+      ['*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$11\r\n0123456789a\r\n', { maxBulkBytes: 10 }],
+      ['*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n', { maxArrayLength: 3 }],
+      ['*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$1\r\nw\r\n', { maxArrayLength: 3 }],
+      ['*1\r\n$99999999999999999999\r\n', {}],
+      ['*99999999999999999999\r\n', {}],
+      ['*2\r\n$1\r\na\r\n$1\r\nbXY', {}],
+      ['*2\r\n$1\r\na\r\n:1\r\n', {}],
+      ['*1\r\n$1\ra\r\n', {}],
+      ['*1\n$1\r\na\r\n', {}],
+      ['*1\r\n$+1\r\na\r\n', {}],
+      ['*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n*1\r\n$4\r\nPI', {}],
+    ]
+    for (const [text, options] of edges) {
+      test(`${JSON.stringify(text).slice(0, 60)} ${JSON.stringify(options)}`, () => same(text, options))
+    }
+
+    test('random mutations of a pipelined burst (seeded)', () => {
+      let seed = 0x2545f491
+      const random = (n: number): number => {
+        seed ^= seed << 13
+        seed ^= seed >>> 17
+        seed ^= seed << 5
+        return (seed >>> 0) % n
+      }
+      const alphabet = '*$\r\n0123456789-+:xSETk'
+      for (let round = 0; round < 400; round++) {
+        const commands = Array.from({ length: 1 + random(4) }, () =>
+          String.fromCharCode(...encodeCommand(Array.from({ length: 1 + random(3) }, () => 'ab\r\n$*'.repeat(random(3)) + 'k'.repeat(random(12))))))
+        const chars = commands.join('').split('')
+        for (let m = random(3); m > 0; m--) chars[random(chars.length)] = alphabet[random(alphabet.length)]!
+        same(chars.join(''), random(2) === 0 ? {} : { maxBulkBytes: 1 + random(12), maxArrayLength: 1 + random(3) })
+      }
+    })
+
+    // maxInlineBytes is the one limit whose outcome depends on chunking in the general path, as in
+    // Redis: a header is refused once more than maxInlineBytes bytes wait without a complete line,
+    // so a header of exactly maxInlineBytes chars passes when its CRLF comes with it, and not when
+    // its CR comes alone. Fed whole, the fast path must do what the general path does fed whole.
+    test('a header of exactly maxInlineBytes chars passes when whole; one more is refused', () => {
+      const input = bytes('*1\r\n$12\r\n0123456789ab\r\n')
+      expect(run(input, [input], { maxInlineBytes: 3 })).toEqual({ commands: [['0123456789ab']], sizes: [23], offset: 23 })
+      const longer = bytes(`*1\r\n$123\r\n${'x'.repeat(123)}\r\n`)
+      expect(run(longer, [longer], { maxInlineBytes: 4 })).toEqual({ commands: [['x'.repeat(123)]], sizes: [135], offset: 135 })
+      expect(run(longer, [longer], { maxInlineBytes: 3 })).toEqual({ error: 'RespLimitError', reply: 'Protocol error: too big bulk count string', at: 4 })
+    })
+  })
+
   test('a large bulk arriving in small chunks is read in linear time', () => {
     const value = 'v'.repeat(4 * 1024 * 1024)
     const input = encodeCommand(['SET', 'k', value])

@@ -101,6 +101,10 @@ export class RequestDecoder {
 
   /** Returns the next whole command, or undefined until more input arrives. */
   next(): ByteString[] | undefined {
+    if (this.#args === null) {
+      const whole = this.#nextInChunk()
+      if (whole !== undefined) return whole
+    }
     const q = this.#queue
     const limits = this.#limits
     for (;;) {
@@ -169,6 +173,63 @@ export class RequestDecoder {
       this.#lastCommandBytes = q.offset - this.#commandStart
       return args
     }
+  }
+
+  /**
+   * The fast path: a well-formed command that lies whole in the queue's current chunk (nearly every
+   * command of a pipelined burst or a replication stream) is read in place, with no line views or
+   * intermediate objects. Anything else (a command cut by a chunk boundary, an inline command, `*0`,
+   * leading zeros, a header over a limit, malformed input) returns undefined having consumed
+   * nothing, and the general path below reads it, reporting errors and limits with their positions.
+   */
+  #nextInChunk(): ByteString[] | undefined {
+    const q = this.#queue
+    const bytes = q.chunk
+    const end = bytes.length
+    const start = q.chunkPosition
+    if (start >= end || bytes[start] !== 42 /* * */) return undefined
+    const limits = this.#limits
+    // Header digits: at most 15 (any count or length past 10^15 is over a limit anyway), and never
+    // more than maxInlineBytes allows for the header line.
+    const maxDigits = Math.min(15, limits.maxInlineBytes - 1)
+    let p = start + 1
+    let count = 0
+    let digits = 0
+    for (; p < end; p++) {
+      const d = bytes[p]! - 48
+      if (d < 0 || d > 9) break
+      count = count * 10 + d
+      digits++
+    }
+    if (digits === 0 || digits > maxDigits || (digits > 1 && bytes[start + 1] === 48)) return undefined
+    if (p + 1 >= end || bytes[p] !== CR || bytes[p + 1] !== LF) return undefined
+    if (count === 0 || count > limits.maxArrayLength) return undefined
+    p += 2
+    const args: ByteString[] = []
+    for (let i = 0; i < count; i++) {
+      if (p >= end || bytes[p] !== 36 /* $ */) return undefined
+      const lengthAt = ++p
+      let length = 0
+      for (; p < end; p++) {
+        const d = bytes[p]! - 48
+        if (d < 0 || d > 9) break
+        length = length * 10 + d
+      }
+      digits = p - lengthAt
+      if (digits === 0 || digits > maxDigits || (digits > 1 && bytes[lengthAt] === 48)) return undefined
+      if (p + 1 >= end || bytes[p] !== CR || bytes[p + 1] !== LF) return undefined
+      if (length > limits.maxBulkBytes) return undefined
+      p += 2
+      const after = p + length
+      if (after + 1 >= end || bytes[after] !== CR || bytes[after + 1] !== LF) return undefined
+      args.push(bytesToByteString(bytes, p, after))
+      p = after + 2
+    }
+    const size = p - start
+    this.#commandStart = q.offset
+    q.skip(size)
+    this.#lastCommandBytes = size
+    return args
   }
 
   #readInline(): ByteString[] | undefined {

@@ -30,9 +30,11 @@ export function commandByteLength(args: readonly ByteString[]): number {
 
 /** Appends one command as a RESP multibulk array of bulk strings. */
 export function writeCommand(writer: ByteWriter, args: readonly ByteString[]): void {
-  writer.byteString(`*${args.length}${CRLF}`)
-  for (const arg of args) {
-    writer.byteString(`$${arg.length}${CRLF}`).byteString(arg).byteString(CRLF)
+  // Byte by byte rather than through template strings: this runs once per propagated write.
+  writer.byte(42 /* * */).decimal(args.length).byte(13).byte(10)
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    writer.byte(36 /* $ */).decimal(arg.length).byte(13).byte(10).byteString(arg).byte(13).byte(10)
   }
 }
 

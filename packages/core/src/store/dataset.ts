@@ -138,9 +138,13 @@ export class Dataset {
    * transaction at EXEC, PING and REPLCONF are ignored. Errors come back as error replies.
    */
   applyReplicated(session: Session, argv: readonly ByteString[], now: number): RespValue {
-    const name = argv.length > 0 ? argv[0]!.toLowerCase() : ''
-    if (name === 'ping') return PONG
-    if (name === 'replconf') return OK
+    // Only names of 4 or 8 chars can be PING or REPLCONF: the rest need no lowercased copy.
+    const length = argv.length > 0 ? argv[0]!.length : 0
+    if (length === 4 || length === 8) {
+      const name = argv[0]!.toLowerCase()
+      if (name === 'ping') return PONG
+      if (name === 'replconf') return OK
+    }
     const ctx = this.#ctx
     ctx.session = session
     ctx.now = now
