@@ -1,6 +1,6 @@
 // Parsing of `replicast master` flags into MasterOptions. Every option of options.ts has a flag;
 // sizes take Redis-style units (`1mb`, `64kb`, `2gb`) and durations take `ms`, `s` or `m`.
-import { MASTER_DEFAULTS, type MasterOptions } from './options.ts'
+import { MASTER_DEFAULTS, REPLICA_SNAPSHOT_FORMS, type MasterOptions, type ReplicaOfOptions } from './options.ts'
 
 type Parser = (text: string) => unknown
 
@@ -30,6 +30,21 @@ const integerArg: Parser = (text) => {
 }
 const stringArg: Parser = (text) => text
 const listArg: Parser = (text) => text.split(',').map((s) => s.trim()).filter(Boolean)
+// `--replicaof host:port` (also `[::1]:port`), as `replicaof <host> <port>` in redis.conf.
+const replicaOfArg: Parser = (text): ReplicaOfOptions => {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text.trim())
+  if (match === null) throw new CliUsageError(`"${text}" is not host:port (example: 127.0.0.1:6379)`)
+  return { host: match[1] ?? match[2]!, port: Number(match[3]) }
+}
+const snapshotFormArg: Parser = (text) => {
+  if (!(REPLICA_SNAPSHOT_FORMS as readonly string[]).includes(text)) throw new CliUsageError(`"${text}" is not one of ${REPLICA_SNAPSHOT_FORMS.join(', ')}`)
+  return text
+}
+// Flags that complete --replicaof rather than set an option of their own.
+const REPLICA_OF_AUTH_FLAGS: Readonly<Record<string, { readonly field: 'password' | 'username'; readonly help: string }>> = Object.freeze({
+  '--masterauth': { field: 'password', help: 'password for AUTH to the --replicaof Redis (Redis\'s masterauth)' },
+  '--masteruser': { field: 'username', help: 'ACL user for AUTH to the --replicaof Redis (Redis\'s masteruser)' },
+})
 const sizeArg = withUnit(SIZE_UNITS, 'size')
 const durationArg = withUnit(DURATION_UNITS, 'duration')
 
@@ -63,15 +78,25 @@ export const MASTER_FLAGS: Readonly<Record<string, FlagSpec>> = Object.freeze({
   '--snapshot-reuse': { option: 'snapshotReuseMs', parse: durationArg, help: 'reuse a finished snapshot for this long' },
   '--hz': { option: 'activeExpireHz', parse: integerArg, help: 'active expiry cycles per second' },
   '--active-expire-keys': { option: 'activeExpireKeysPerCycle', parse: integerArg, help: 'keys examined per expiry cycle' },
+  '--replicaof': { option: 'replicaOf', parse: replicaOfArg, help: 'host:port of a real Redis to replicate (upstream mode)' },
+  '--replica-snapshot-form': { option: 'replicaSnapshotForm', parse: snapshotFormArg, help: 'snapshot form for redis-server replicas: auto, eof or length' },
 })
 
 /** Parses `--flag value` and `--flag=value` pairs. Unknown flags are an error that lists the known ones. */
 export function parseMasterFlags(args: readonly string[]): Partial<MasterOptions> {
   const options: Record<string, unknown> = {}
+  const auth: { password?: string; username?: string } = {}
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     const eq = arg.indexOf('=')
     const flag = eq === -1 ? arg : arg.slice(0, eq)
+    const authFlag = REPLICA_OF_AUTH_FLAGS[flag]
+    if (authFlag !== undefined) {
+      const value = eq !== -1 ? arg.slice(eq + 1) : args[++i]
+      if (value === undefined) throw new CliUsageError(`${flag} needs a value`)
+      auth[authFlag.field] = value
+      continue
+    }
     const spec = MASTER_FLAGS[flag]
     if (spec === undefined) throw new CliUsageError(`unknown flag "${flag}"; run "replicast help" for the list`)
     let value: string | undefined
@@ -84,6 +109,10 @@ export function parseMasterFlags(args: readonly string[]): Partial<MasterOptions
       throw new CliUsageError(`${flag}: ${(e as Error).message}`)
     }
   }
+  if (auth.password !== undefined || auth.username !== undefined) {
+    if (options.replicaOf === undefined) throw new CliUsageError('--masterauth and --masteruser need --replicaof')
+    options.replicaOf = { ...(options.replicaOf as ReplicaOfOptions), ...auth }
+  }
   return options as Partial<MasterOptions>
 }
 
@@ -93,5 +122,6 @@ export function masterUsage(): string {
     const shown = def === undefined || typeof def === 'function' ? '' : ` (default ${Array.isArray(def) ? def.join(',') : String(def)})`
     return `  ${flag.padEnd(26)} ${spec.help}${shown}`
   })
+  for (const [flag, spec] of Object.entries(REPLICA_OF_AUTH_FLAGS)) lines.push(`  ${flag.padEnd(26)} ${spec.help}`)
   return ['Usage: replicast master [flags]', '', 'Flags:', ...lines].join('\n')
 }

@@ -5,6 +5,7 @@
 //   replicast version
 import { CliUsageError, masterUsage, parseMasterFlags } from './cli-args.ts'
 import { createMaster } from './create-master.ts'
+import { DEMO_FLAGS_USAGE, demoMasterOptions, startDemo, takeDemoFlags } from './demo/index.ts'
 import { REPLICAST_VERSION } from './master.ts'
 import { MasterOptionsError } from './options.ts'
 
@@ -15,7 +16,9 @@ Usage:
   replicast help             this text and every flag
   replicast version          print the version
 
-${masterUsage()}`
+${masterUsage()}
+
+${DEMO_FLAGS_USAGE}`
 
 export async function main(args: readonly string[]): Promise<number> {
   const [command = 'help', ...rest] = args
@@ -39,8 +42,10 @@ export async function main(args: readonly string[]): Promise<number> {
 
 async function runMaster(args: readonly string[]): Promise<number> {
   let master
+  let demo
   try {
-    master = await createMaster(parseMasterFlags(args))
+    demo = takeDemoFlags(args)
+    master = await createMaster({ ...parseMasterFlags(demo.rest), ...demoMasterOptions(demo.flags) })
   } catch (error) {
     if (error instanceof CliUsageError || error instanceof MasterOptionsError) {
       console.error(`replicast: ${error.message}`)
@@ -60,6 +65,9 @@ async function runMaster(args: readonly string[]): Promise<number> {
   console.log(`  RESP clients:  redis-cli -h ${host} -p ${master.port}`)
   console.log(`  replicas:      ${master.url}`)
   console.log(`  replid:        ${master.replid}`)
+  const upstream = master.core.upstream
+  if (upstream !== null) console.log(`  replica of:    ${upstream.host}:${upstream.port} (upstream mode: read-only, Redis's replid and offsets)`)
+  const feed = demo.flags.demo ? startDemo(master, demo.flags) : null
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       console.log(`replicast: ${signal}, closing`)
@@ -68,6 +76,7 @@ async function runMaster(args: readonly string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
   })
+  feed?.stop()
   await master.close()
   return 0
 }

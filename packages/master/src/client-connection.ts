@@ -8,6 +8,11 @@
 //
 // Malformed input gets Redis's `-ERR Protocol error: ...` and the connection is closed once the
 // reply is written (Redis: setProtocolError); other clients are unaffected.
+//
+// A redis-server replica gets its snapshot in the form `replicaSnapshotForm` says (tcp-transport.ts);
+// after an EOF-marked one, its first `REPLCONF ACK` releases the stream. In upstream mode (the master
+// is itself a replica of a real Redis) WAIT is refused as on a Redis replica, and while the upstream
+// RDB loads, commands other than the connection and server ones get `-LOADING`.
 import {
   ByteWriter,
   encodeValue,
@@ -27,8 +32,24 @@ import {
 } from '@replicast/core'
 import type { Socket } from 'node:net'
 import type { ClientState, MasterCore } from './master.ts'
+import type { ReplicaSnapshotForm } from './options.ts'
 import { ReplicaLink } from './replica-link.ts'
-import { TcpTransport } from './tcp-transport.ts'
+import { TcpTransport, type TcpSnapshotForm } from './tcp-transport.ts'
+
+// Redis: commands flagged CMD_LOADING (or handled before the loading check) still run while a
+// replica loads its master's RDB; everything else gets -LOADING (processCommand).
+const ALLOWED_WHILE_LOADING = new Set(['auth', 'hello', 'client', 'quit', 'reset', 'info', 'role', 'config', 'command', 'select', 'debug', 'replconf', 'time'])
+const LOADING = error('LOADING Redis is loading the dataset in memory')
+const WAIT_ON_REPLICA = error('ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.')
+
+/** The form a redis-server replica's snapshot takes (MasterOptions.replicaSnapshotForm). */
+export function snapshotFormFor(option: ReplicaSnapshotForm, capaEof: boolean, legacySync: boolean): TcpSnapshotForm {
+  if (legacySync || option === 'length') return 'length'
+  return option === 'eof' || capaEof ? 'eof' : 'length'
+}
+
+const isAck = (argv: readonly ByteString[]): boolean =>
+  argv.length >= 3 && argv[0]!.toLowerCase() === 'replconf' && argv[1]!.toLowerCase() === 'ack'
 
 let nextClientId = 1
 
@@ -44,6 +65,8 @@ export class ClientConnection {
   /** REPLCONF facts gathered before PSYNC, handed to the replica link. */
   #replconf: Partial<MasterLinkState> = {}
   #link: ReplicaLink | null = null
+  #transport: TcpTransport | null = null
+  #rdbOnly = false
   #blocked = false
   #closing = false
 
@@ -73,6 +96,7 @@ export class ClientConnection {
         if (argv === undefined) break
         if (this.#link !== null) {
           this.#link.command(argv)
+          if (isAck(argv)) this.#transport?.ackReceived()
           continue
         }
         if (argv.length === 0) continue
@@ -106,6 +130,7 @@ export class ClientConnection {
       this.#reply(error('NOAUTH Authentication required.'))
       return
     }
+    if (master.upstream?.loading === true && !ALLOWED_WHILE_LOADING.has(name)) return this.#reply(LOADING)
     switch (name) {
       case 'auth': return this.#reply(this.#auth(argv))
       case 'hello': return this.#reply(this.#hello(argv))
@@ -175,14 +200,37 @@ export class ClientConnection {
       case 'id': return integer(this.id)
       case 'setinfo': return OK
       case 'info': return bulk(`id=${this.id} addr=${this.#socket.remoteAddress}:${this.#socket.remotePort} name=${this.#name} db=${this.#client.session.db}\n`)
+      case 'kill': return this.#clientKill(argv)
       default: return error(`ERR unknown subcommand '${argv[1] ?? ''}'. Try CLIENT HELP.`)
     }
+  }
+
+  // CLIENT KILL TYPE replica|slave|master: drops replica links (they come back with PSYNC) or, in
+  // upstream mode, the link to the upstream Redis (it reconnects with PSYNC). Other filters are not
+  // supported: plain clients are not tracked.
+  #clientKill(argv: readonly ByteString[]): RespValue {
+    if (argv.length !== 4 || argv[2]!.toLowerCase() !== 'type') {
+      return error('ERR CLIENT KILL is supported by Replicast only as CLIENT KILL TYPE replica|slave|master')
+    }
+    const type = argv[3]!.toLowerCase()
+    if (type === 'master') return integer(this.#master.upstream?.killLink() === true ? 1 : 0)
+    if (type === 'normal' || type === 'pubsub') return integer(0)
+    if (type !== 'replica' && type !== 'slave') return error(`ERR Unknown client type '${argv[3]!}'`)
+    let killed = 0
+    for (const link of [...this.#master.links]) {
+      if (!link.isReplica) continue
+      link.transport.close(1001, 'killed by CLIENT KILL')
+      link.disconnected()
+      killed++
+    }
+    return integer(killed)
   }
 
   #wait(argv: readonly ByteString[]): void {
     if (argv.length !== 3) return this.#reply(error("ERR wrong number of arguments for 'wait' command"))
     if (!/^\d+$/.test(argv[1]!)) return this.#reply(error('ERR value is not an integer or out of range'))
     if (!/^\d+$/.test(argv[2]!)) return this.#reply(error('ERR timeout is not an integer or out of range'))
+    if (this.#master.upstream !== null) return this.#reply(WAIT_ON_REPLICA)
     if (this.#client.session.inTransaction) return this.#reply(this.#master.runCommand(this.#client, argv))
     const result = this.#master.wait(this.#client, Number(argv[1]), Number(argv[2]))
     if (typeof result === 'number') return this.#reply(integer(result))
@@ -210,6 +258,10 @@ export class ClientConnection {
       } else if (option === 'capa') {
         if (value.toLowerCase() === 'eof') this.#replconf = { ...this.#replconf, capaEof: true }
         if (value.toLowerCase() === 'psync2') this.#replconf = { ...this.#replconf, capaPsync2: true }
+      } else if (option === 'rdb-only') {
+        // redis-cli --rdb: the RDB and nothing after it (Redis closes such a replica once it is sent).
+        if (value !== '0' && value !== '1') return this.#reply(error('ERR value is not an integer or out of range'))
+        this.#rdbOnly = value === '1'
       } else if (option === 'ack' || option === 'getack') {
         return // no reply, as Redis: only replicas ACK
       } else {
@@ -227,15 +279,18 @@ export class ClientConnection {
     }
     // Redis: "SYNC and PSYNC are invalid with pending output".
     this.#flush()
-    const transport = new TcpTransport(this.#socket, { legacySync })
+    const snapshotForm = snapshotFormFor(master.options.replicaSnapshotForm, this.#replconf.capaEof === true, legacySync)
+    const transport = new TcpTransport(this.#socket, { legacySync, snapshotForm, rdbOnly: this.#rdbOnly })
     const link = new ReplicaLink(master, transport, { ...this.#replconf, authenticated: true })
     this.#link = link
+    this.#transport = transport
     master.links.add(link)
     link.command(legacySync ? ['PSYNC', '?', '-1'] : argv)
     // A PSYNC refused with an error reply (bad offset) leaves an ordinary client, as in Redis.
     if (!link.isReplica && link.state.kind !== 'closed') {
       master.links.delete(link)
       this.#link = null
+      this.#transport = null
     }
   }
 

@@ -6,6 +6,7 @@ import { bytesToByteString, utf8ToByteString, type RespValue } from '@replicast/
 import { MasterCore } from './master.ts'
 import type { MasterOptions } from './options.ts'
 import { createRespServer } from './resp-server.ts'
+import { Upstream } from './upstream/upstream.ts'
 import { attachReplicationEndpoint } from './ws-server.ts'
 
 export interface Master {
@@ -45,8 +46,11 @@ function listen(server: NetServer | HttpServer, port: number, host: string): Pro
 export async function createMaster(options: Partial<MasterOptions> = {}): Promise<Master> {
   const core = new MasterCore(options)
   const o = core.options
+  // Upstream mode: a replica of a real Redis from the first client on (READONLY, no expiry).
+  if (o.replicaOf !== undefined) core.upstream = new Upstream(core, o.replicaOf)
   const resp = createRespServer(core)
-  const http = createHttpServer((_req, res) => {
+  const http = createHttpServer((req, res) => {
+    if (o.httpHandler !== undefined) return o.httpHandler(req, res)
     res.writeHead(426, { 'Content-Type': 'text/plain' }).end(`Replicast master: connect a replica to ws://<host>:<port>${o.wsPath}\n`)
   })
   const wss: WebSocketServer = attachReplicationEndpoint(core, http)
@@ -56,6 +60,7 @@ export async function createMaster(options: Partial<MasterOptions> = {}): Promis
   try {
     core.tcpPort = await listen(resp, o.port, o.host)
     core.wsPort = await listen(http, o.wsPort, o.host)
+    core.upstream?.start(core.tcpPort)
   } catch (error) {
     core.shutdownCore()
     resp.close()

@@ -2,6 +2,26 @@
 // Redis's own test idioms (`wait_for_condition {[s master_repl_offset] == ...}`) read it unchanged.
 import type { MasterLinkInfo, ReplicationIds } from '@replicast/core'
 
+/**
+ * A master in upstream mode is a replica of a real Redis: INFO shows Redis's replica fields
+ * (genRedisInfoString, REDIS.md §5.6) before the master's own.
+ */
+export interface UpstreamInfoFacts {
+  readonly host: string
+  readonly port: number
+  readonly linkUp: boolean
+  /** Seconds since the last byte from Redis, -1 without a link. */
+  readonly lastIoSecondsAgo: number
+  readonly syncInProgress: boolean
+  /** Stream bytes received (slave_read_repl_offset) and applied (slave_repl_offset). */
+  readonly readOffset: number
+  readonly offset: number
+  /** While the RDB is transferred: its size (-1 for the EOF form) and the bytes read. */
+  readonly transfer: { readonly total: number; readonly read: number } | null
+  /** Seconds since the link went down, -1 when it never was up; only shown while down. */
+  readonly downSinceSeconds: number
+}
+
 export interface InfoFacts {
   readonly version: string
   readonly runId: string
@@ -18,6 +38,8 @@ export interface InfoFacts {
   readonly replicas: readonly (MasterLinkInfo & { readonly ip: string; readonly transport: string })[]
   readonly stats: Readonly<Record<string, number>>
   readonly keyspace: readonly { readonly db: number; readonly keys: number; readonly expires: number }[]
+  /** Upstream mode only. */
+  readonly upstream?: UpstreamInfoFacts | null
   readonly usedMemory: number
   readonly snapshot: { readonly inProgress: boolean; readonly lastDurationMs: number; readonly lastBytes: number; readonly count: number }
 }
@@ -67,7 +89,7 @@ function render(name: InfoSection, f: InfoFacts): string {
     case 'replication': {
       const online = f.replicas.filter((r) => r.state !== null)
       return section('Replication', [
-        ['role', 'master'],
+        ...(f.upstream == null ? [['role', 'master'] as const] : upstreamFields(f.upstream)),
         ['connected_slaves', online.length],
         ...online.map((r, i) => [
           `slave${i}`,
@@ -87,6 +109,32 @@ function render(name: InfoSection, f: InfoFacts): string {
     case 'keyspace':
       return section('Keyspace', f.keyspace.filter((d) => d.keys > 0).map((d) => [`db${d.db}`, `keys=${d.keys},expires=${d.expires},avg_ttl=0`] as const))
   }
+}
+
+function upstreamFields(u: UpstreamInfoFacts): (readonly [string, string | number])[] {
+  const fields: (readonly [string, string | number])[] = [
+    ['role', 'slave'],
+    ['master_host', u.host],
+    ['master_port', u.port],
+    ['master_link_status', u.linkUp ? 'up' : 'down'],
+    ['master_last_io_seconds_ago', u.lastIoSecondsAgo],
+    ['master_sync_in_progress', u.syncInProgress ? 1 : 0],
+    ['slave_read_repl_offset', u.readOffset],
+    ['slave_repl_offset', u.offset],
+  ]
+  if (u.transfer !== null) {
+    const { total, read } = u.transfer
+    fields.push(
+      ['master_sync_total_bytes', total],
+      ['master_sync_read_bytes', read],
+      ['master_sync_left_bytes', total < 0 ? -1 : total - read],
+      ['master_sync_perc', (total > 0 ? (read / total) * 100 : 0).toFixed(2)],
+      ['master_sync_last_io_seconds_ago', u.lastIoSecondsAgo],
+    )
+  }
+  if (!u.linkUp) fields.push(['master_link_down_since_seconds', u.downSinceSeconds])
+  fields.push(['slave_priority', 100], ['slave_read_only', 1], ['replica_announced', 1])
+  return fields
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   type MasterMachineOptions,
   type ReplicationError,
   type ReplicationIds,
+  type RespError,
   type RespValue,
   type Session,
 } from '@replicast/core'
@@ -33,6 +34,7 @@ import { resolveMasterOptions, type MasterOptions } from './options.ts'
 import type { ReplicaLink, LinkHost } from './replica-link.ts'
 import { createServerCommands } from './server-commands.ts'
 import { Snapshotter } from './snapshotter.ts'
+import type { Upstream } from './upstream/upstream.ts'
 
 export const REPLICAST_VERSION = '0.1.0'
 
@@ -69,6 +71,12 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
   readonly runId = replIdFromRandomBytes(randomBytes(20))
   readonly startedAt = Date.now()
   readonly links = new Set<ReplicaLink>()
+  /**
+   * Set in upstream mode (`replicaOf`): the link to the real Redis this master replicates. The
+   * stream is then Redis's, byte for byte: the master writes nothing of its own into it (no ping,
+   * no expiry, no GETACK), and its IDs and backlog follow Redis's (upstream/upstream.ts).
+   */
+  upstream: Upstream | null = null
   readonly stats = {
     total_connections_received: 0,
     total_commands_processed: 0,
@@ -116,6 +124,7 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
       now: () => performance.now(),
       yieldToLoop: () => new Promise((resolve) => setImmediate(resolve)),
       aux: () => ({ 'redis-ver': '7.0.15', 'redis-bits': 64, ctime: Math.floor(Date.now() / 1000), 'used-mem': this.usedMemory() }),
+      streamDb: () => this.upstream?.streamDb ?? 0,
     })
     this.#eventLoopDelay.enable()
     this.#cron = setInterval(() => this.#runCron(), CRON_MS)
@@ -125,6 +134,15 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
 
   ids(): ReplicationIds {
     return this.#ids
+  }
+
+  /** Replaces the replication IDs (upstream mode: Redis's history, shifted on `+CONTINUE <new id>`). */
+  setReplicationIds(ids: ReplicationIds): void {
+    this.#ids = ids
+  }
+
+  psyncRefusal(): RespError | null {
+    return this.upstream?.psyncRefusal() ?? null
   }
 
   now(): number {
@@ -142,6 +160,10 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
 
   countPartialSyncOk(): void {
     this.stats.sync_partial_ok++
+  }
+
+  countOutputBytes(bytes: number): void {
+    this.stats.total_net_repl_output_bytes += bytes
   }
 
   acked(): void {
@@ -254,7 +276,7 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
     const o = this.options
     for (const link of this.links) link.tick(now)
     // Redis: replicationCron() pings replicas every repl-ping-replica-period, only when there are some.
-    if (this.links.size > 0 && now - this.#lastPingAt >= o.pingPeriodMs) {
+    if (this.upstream === null && this.links.size > 0 && now - this.#lastPingAt >= o.pingPeriodMs) {
       this.#lastPingAt = now
       this.propagator.feedPing()
       this.#scheduleFlush()
@@ -314,6 +336,7 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
       replicas,
       stats: { ...this.stats, total_net_repl_output_bytes: this.stats.total_net_repl_output_bytes },
       keyspace,
+      upstream: this.upstream?.info(now) ?? null,
       usedMemory: this.usedMemory(),
       snapshot: {
         inProgress: this.snapshotter.current?.status === 'building',
@@ -332,6 +355,7 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
   shutdownCore(): void {
     if (this.#closed) return
     this.#closed = true
+    this.upstream?.stop()
     clearInterval(this.#cron)
     this.#eventLoopDelay.disable()
     this.snapshotter.stop()

@@ -1,6 +1,7 @@
 // Options of a Replicast master. Every limit is here, named as in docs/operations.md, with its
 // default. `resolveMasterOptions` merges the defaults and rejects bad or conflicting values with one
 // message that names all of them.
+import type { IncomingMessage, ServerResponse } from 'node:http'
 
 /** What `verifyReplica` sees of an upgrade request. */
 export interface ReplicaUpgradeRequest {
@@ -9,6 +10,19 @@ export interface ReplicaUpgradeRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
   readonly remoteAddress: string | undefined
 }
+
+/** Where an upstream-mode master replicates from (`MasterOptions.replicaOf`). */
+export interface ReplicaOfOptions {
+  readonly host: string
+  readonly port: number
+  /** Sent as `AUTH [username] password` before the handshake (Redis's `masterauth`). */
+  readonly password?: string | undefined
+  /** With `password`: the ACL user (Redis's `masteruser`). */
+  readonly username?: string | undefined
+}
+
+export const REPLICA_SNAPSHOT_FORMS = Object.freeze(['auto', 'eof', 'length'] as const)
+export type ReplicaSnapshotForm = (typeof REPLICA_SNAPSHOT_FORMS)[number]
 
 export interface MasterOptions {
   /**
@@ -94,6 +108,30 @@ export interface MasterOptions {
   readonly activeExpireHz: number
   /** Most keys with a TTL the active expiry cycle examines per run. @default 200 */
   readonly activeExpireKeysPerCycle: number
+  /**
+   * Upstream mode (DESIGN §7): replicate from a real Redis at `host:port` (Redis's `replicaof`), with
+   * `password` (and `username`) sent as AUTH first (Redis's `masterauth`, `masteruser`). The master
+   * then serves Redis's data to its replicas with Redis's own replid and offsets, refuses writes with
+   * READONLY, and reports `role:slave` (upstream/upstream.ts).
+   * @default undefined (an ordinary master)
+   */
+  readonly replicaOf: ReplicaOfOptions | undefined
+  /**
+   * How a redis-server replica (TCP) receives its snapshot: 'auto' sends Redis's diskless form
+   * (`$EOF:<mark>`, then the stream only after the replica's first ACK) to replicas that announce
+   * `capa eof`, as Redis 7 with `repl-diskless-sync yes`, and `$<length>` to the others; 'length'
+   * always sends `$<length>` (as Redis with `repl-diskless-sync no`); 'eof' always sends the EOF form,
+   * also to a replica that did not announce `capa eof` (only for tools known to read it). `SYNC`
+   * always gets `$<length>`.
+   * @default 'auto'
+   */
+  readonly replicaSnapshotForm: ReplicaSnapshotForm
+  /**
+   * Answers plain HTTP requests to the WebSocket port (WebSocket upgrades never reach it), e.g. the
+   * demo dashboard's static files (`createStaticHandler`). Programmatic only.
+   * @default undefined (every request gets 426 Upgrade Required with a hint)
+   */
+  readonly httpHandler: ((request: IncomingMessage, response: ServerResponse) => void) | undefined
 }
 
 export const MASTER_DEFAULTS: MasterOptions = Object.freeze({
@@ -121,6 +159,9 @@ export const MASTER_DEFAULTS: MasterOptions = Object.freeze({
   verifyReplica: undefined,
   activeExpireHz: 10,
   activeExpireKeysPerCycle: 200,
+  replicaOf: undefined,
+  replicaSnapshotForm: 'auto',
+  httpHandler: undefined,
 })
 
 /** Thrown for invalid options; lists every problem at once. */
@@ -163,6 +204,18 @@ export function resolveMasterOptions(options: Partial<MasterOptions> = {}): Mast
     if (!Number.isSafeInteger(v) || v < 0) problems.push(`${field} must be a non-negative integer, got ${String(v)}`)
   }
   if (o.verifyReplica !== undefined && typeof o.verifyReplica !== 'function') problems.push('verifyReplica must be a function')
+  if (o.httpHandler !== undefined && typeof o.httpHandler !== 'function') problems.push('httpHandler must be a function')
+  if (!REPLICA_SNAPSHOT_FORMS.includes(o.replicaSnapshotForm)) problems.push(`replicaSnapshotForm must be one of ${REPLICA_SNAPSHOT_FORMS.join(', ')}, got ${String(o.replicaSnapshotForm)}`)
+  if (o.replicaOf !== undefined) {
+    const r = o.replicaOf as Partial<ReplicaOfOptions> | null
+    if (r === null || typeof r !== 'object') problems.push('replicaOf must be { host, port, password? }')
+    else {
+      if (typeof r.host !== 'string' || r.host === '') problems.push(`replicaOf.host must be a host name or address, got ${String(r.host)}`)
+      if (!Number.isInteger(r.port) || r.port! < 1 || r.port! > 65535) problems.push(`replicaOf.port must be a port number 1..65535, got ${String(r.port)}`)
+      if (r.password !== undefined && typeof r.password !== 'string') problems.push('replicaOf.password must be a string')
+      if (r.username !== undefined && (typeof r.username !== 'string' || r.password === undefined)) problems.push('replicaOf.username must be a string, and needs replicaOf.password')
+    }
+  }
   if (o.backlogBytes < 16 * 1024) problems.push(`backlogBytes must be at least 16384 (Redis's minimum), got ${o.backlogBytes}`)
   if (o.timeoutMs <= o.pingPeriodMs) problems.push(`timeoutMs (${o.timeoutMs}) must be greater than pingPeriodMs (${o.pingPeriodMs}), or replicas time out between pings`)
   if (o.outputBufferSoftBytes > o.outputBufferHardBytes) problems.push(`outputBufferSoftBytes (${o.outputBufferSoftBytes}) must not exceed outputBufferHardBytes (${o.outputBufferHardBytes})`)

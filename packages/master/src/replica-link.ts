@@ -19,6 +19,7 @@ import {
   type ReplicationBacklog,
   type ReplicationError,
   type ReplicationIds,
+  type RespError,
 } from '@replicast/core'
 import { LINK_HIGH_WATER_BYTES, type LinkTransport } from './link-transport.ts'
 import type { Snapshot, Snapshotter } from './snapshotter.ts'
@@ -34,6 +35,10 @@ export interface LinkHost {
   resetSelectedDb(): void
   countFullSync(countsAsPartialErr: boolean): void
   countPartialSyncOk(): void
+  /** Snapshot and stream bytes handed to a replica's connection (INFO total_net_repl_output_bytes). */
+  countOutputBytes(bytes: number): void
+  /** Non-null: PSYNC is refused with this error (upstream mode while the link to Redis is not up). */
+  psyncRefusal?(): RespError | null
   /** The link's ACK offset may have moved (WAIT). */
   acked(link: ReplicaLink): void
   /** The link closed; `error` is null when the peer just went away. */
@@ -90,7 +95,7 @@ export class ReplicaLink {
   }
 
   #context(): MasterContext {
-    return { ids: this.#host.ids(), backlog: this.#host.backlog }
+    return { ids: this.#host.ids(), backlog: this.#host.backlog, refusePsync: this.#host.psyncRefusal?.() ?? null }
   }
 
   /** A binary WebSocket message from the replica. */
@@ -185,6 +190,7 @@ export class ReplicaLink {
     for (const chunk of snapshot.chunks) {
       if (transport.closed || this.#state.kind === 'closed') return
       transport.sendSnapshotChunk(chunk)
+      this.#host.countOutputBytes(chunk.length)
       if (transport.bufferedBytes() >= LINK_HIGH_WATER_BYTES) {
         await new Promise<void>((resolve) => transport.onDrain(resolve))
       }
@@ -223,6 +229,7 @@ export class ReplicaLink {
         const bytes = backlog.read(start, MAX_STREAM_FRAME_BYTES)
         transport.sendStream(start, bytes)
         reader.advance(bytes.length)
+        this.#host.countOutputBytes(bytes.length)
       }
     } finally {
       this.#pumping = false

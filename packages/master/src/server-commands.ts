@@ -66,7 +66,7 @@ export function createServerCommands(master: MasterCore): Command[] {
       'repl-backlog-size': String(o.backlogBytes),
       'repl-timeout': String(Math.ceil(o.timeoutMs / 1000)),
       'repl-ping-replica-period': String(Math.ceil(o.pingPeriodMs / 1000)),
-      'repl-diskless-sync': 'yes',
+      'repl-diskless-sync': o.replicaSnapshotForm === 'length' ? 'no' : 'yes',
       'client-output-buffer-limit': `normal 0 0 0 slave ${o.outputBufferHardBytes} ${o.outputBufferSoftBytes} ${Math.ceil(o.outputBufferSoftMs / 1000)} pubsub 33554432 8388608 60`,
       maxclients: String(o.maxClients),
       'proto-max-bulk-len': String(o.maxBulkBytes),
@@ -86,6 +86,8 @@ export function createServerCommands(master: MasterCore): Command[] {
     {
       name: 'role', arity: 1, flags: ['noscript', 'loading', 'stale', 'fast'],
       execute: () => {
+        // Upstream mode: ["slave", host, port, state, offset] (Redis's roleCommand on a replica).
+        if (master.upstream !== null) return master.upstream.role()
         const now = Date.now()
         const replicas = [...master.links].filter((l) => l.isOnline).map((l) => {
           const info = l.info(now)

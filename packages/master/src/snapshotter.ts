@@ -44,6 +44,12 @@ export interface SnapshotterOptions {
   readonly now: () => number
   /** Gives the event loop a turn between slices. */
   readonly yieldToLoop: () => Promise<void>
+  /**
+   * The stream's selected database at the snapshot's offset, written as `repl-stream-db` (Redis's
+   * rdbPopulateSaveInfo). 0 for a master that SELECTs first after every snapshot; the upstream's
+   * database for a master relaying a Redis stream. @default () => 0
+   */
+  readonly streamDb?: () => number
 }
 
 // Keys serialized between two clock reads: reading the clock per key would cost more than the work.
@@ -135,6 +141,20 @@ export class Snapshotter {
     this.#pin = null
   }
 
+  /**
+   * Drops the current snapshot, building or kept for reuse, and its pin on the backlog; later
+   * full syncs start a new one. For a master whose history ends (upstream mode: a full sync from
+   * Redis replaces the dataset, IDs and backlog).
+   */
+  abort(reason: string): void {
+    this.#cursor?.close()
+    this.#cursor = null
+    const current = this.#current
+    if (current !== null && current.status === 'building') this.#fail(current, new Error(reason))
+    this.#current = null
+    this.#unpin()
+  }
+
   /** Stops a snapshot in progress (the master is closing). */
   stop(): void {
     this.#stopped = true
@@ -158,7 +178,7 @@ export class Snapshotter {
     const writer = new RdbWriter()
     writer.writeHeader({
       ...this.#options.aux(),
-      'repl-stream-db': 0,
+      'repl-stream-db': this.#options.streamDb?.() ?? 0,
       'repl-id': replid,
       'repl-offset': offset,
       'aof-base': 0,

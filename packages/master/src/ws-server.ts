@@ -2,7 +2,7 @@
 // `replicast.v1`. Upgrades are checked before a link exists: path, Origin (`allowedOrigins`),
 // `maxReplicas`, the subprotocol, and the `verifyReplica` hook. Each accepted socket becomes a
 // ReplicaLink over a WebSocketTransport.
-import { LINK_CLOSE_CODES, LINK_SUBPROTOCOL } from '@replicast/core'
+import { LINK_CLOSE_CODES, LINK_SUBPROTOCOL, LinkProtocolError } from '@replicast/core'
 import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -63,8 +63,11 @@ function onConnection(master: MasterCore, ws: WebSocket, request: IncomingMessag
   master.links.add(link)
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!isBinary) {
-      transport.close(LINK_CLOSE_CODES.protocolError, 'text frames are a protocol error: send binary RESP')
+      const reason = 'text frames are a protocol error: send binary RESP'
+      transport.close(LINK_CLOSE_CODES.protocolError, reason)
       link.disconnected()
+      // Reported like any other malformed frame (ERR_LINK_PROTOCOL), not only closed.
+      master.emit('replica-error', new LinkProtocolError(reason, 0), { transport: 'websocket', remoteAddress: transport.remoteAddress })
       return
     }
     link.frame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))

@@ -265,6 +265,18 @@ describe('master link machine: scenarios', () => {
     expect(old.actions[0]).toEqual({ type: 'reply', value: simple('CONTINUE') })
   })
 
+  test('refusePsync (a replica whose own master link is down): the error, and the connection stays a client', () => {
+    const refusal = error("NOMASTERLINK Can't SYNC while not connected with my master")
+    const master = { ...context(), refusePsync: refusal }
+    const { state, actions } = run(initialMasterLinkState(0), [
+      { type: 'command', argv: ['PSYNC', ID, '101'], now: 1, master },
+      { type: 'command', argv: ['PSYNC', '?', '-1'], now: 2, master },
+      { type: 'command', argv: ['PING'], now: 3, master },
+    ], noAuth)
+    expect(actions).toEqual([{ type: 'reply', value: refusal }, { type: 'reply', value: refusal }, { type: 'reply', value: simple('PONG') }])
+    expect(state.kind).toBe('handshake')
+  })
+
   test('PSYNC that cannot continue counts as partial_err', () => {
     const { actions } = run(initialMasterLinkState(0), [cmd(1, 'PSYNC', ID, '5')], noAuth)
     expect(actions).toEqual([{ type: 'start-full-sync', reason: 'not-in-backlog', countsAsPartialErr: true, capaEof: false }])

@@ -25,7 +25,7 @@
 import type { ByteString } from '../bytes.ts'
 import { ReplicastError } from '../errors.ts'
 import type { RespLimits } from '../resp/limits.ts'
-import { bulk, error, simple, type RespValue } from '../resp/value.ts'
+import { bulk, error, simple, type RespError, type RespValue } from '../resp/value.ts'
 import type { BacklogView } from './backlog.ts'
 import {
   BacklogNotCoveredError,
@@ -186,6 +186,12 @@ export function initialMasterLinkState(now: number): MasterLinkState {
 export interface MasterContext {
   readonly ids: ReplicationIds
   readonly backlog: BacklogView | null
+  /**
+   * When set, PSYNC is answered with this error and the connection stays an ordinary client: a
+   * master that is itself a replica of a real Redis (upstream mode) while its own link is not up
+   * (Redis: `-NOMASTERLINK Can't SYNC while not connected with my master`, `-LOADING …`).
+   */
+  readonly refusePsync?: RespError | null
 }
 
 export type MasterLinkEvent =
@@ -445,6 +451,8 @@ function onPsync(state: HandshakeState, event: CommandEvent): MasterLinkStep {
   const { argv, now, master } = event
   if (argv.length < 3) return reply(state, arity(argv[0]!.toLowerCase()))
   if (argv.length > 3 && argv[3]!.toLowerCase() === 'failover') return reply(state, error("ERR PSYNC FAILOVER can't be sent to a master."))
+  // Redis: syncCommand() — "Refuse SYNC requests if we are a slave but the link with our master is not ok".
+  if (master.refusePsync != null) return reply(state, master.refusePsync)
   const decision = decidePsync(master.ids, master.backlog, argv[1]!, argv[2]!, state.capaPsync2)
   const replica: MasterReplicaFacts = { sync: 'full', ackOffset: 0, fackOffset: 0, ackAt: now, softLimitSince: null, resends: 0 }
   switch (decision.kind) {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import protocolDoc from '../../../../docs/protocol.md?raw'
 import type { ByteString } from '../bytes.ts'
+import { RdbWriter } from '../rdb/writer.ts'
 import { RequestDecoder } from '../resp/decoder.ts'
 import { encodeCommand } from '../resp/encoder.ts'
 import { error, simple } from '../resp/value.ts'
@@ -236,6 +237,29 @@ describe('replica machine: scenarios', () => {
     ])
     ;({ actions } = run(state, [{ type: 'tick', now: 1008 }, { type: 'tick', now: 1009 }]))
     expect(sent(actions)).toEqual([['REPLCONF', 'ACK', '1069', 'FACK', '1000']])
+  })
+
+  test("the stream continues in the snapshot's repl-stream-db (a relayed Redis stream), whole or cut at every byte", () => {
+    const writer = new RdbWriter()
+    writer.writeHeader({ 'redis-ver': '7.0.15', 'repl-stream-db': 3, 'repl-id': R, 'repl-offset': 500 })
+    writer.writeKey({ db: 3, key: 'k', value: { type: 'string', value: 'v' }, expireAt: null })
+    writer.writeEnd()
+    const rdb = writer.take()
+    const handshaking: ReplicaState = { kind: 'handshaking', ...memory, replid: null, awaiting: ['psync'], heardAt: T0 }
+    for (const cut of [rdb.length, 1]) {
+      const chunks: ReplicaEvent[] = []
+      for (let i = 0; i < rdb.length; i += cut) chunks.push(msg({ kind: 'snapshot-chunk', bytes: rdb.subarray(i, i + cut) }, T0 + 2))
+      const { state, actions } = run(handshaking, [
+        reply(simple(`FULLRESYNC ${R} 500`), T0 + 1),
+        msg({ kind: 'snapshot-begin', length: rdb.length }, T0 + 2),
+        ...chunks,
+        // No SELECT: the master's stream is still in db 3.
+        stream(500, cmd('SET', 'a', '1'), T0 + 3),
+      ])
+      expect(actions.find((a) => a.type === 'snapshot-end')).toEqual({ type: 'snapshot-end', replid: R, offset: 500, db: 3 })
+      expect(applied(actions)).toEqual([{ type: 'apply', replid: R, commands: [{ db: 3, argv: ['SET', 'a', '1'] }], startOffset: 500, endOffset: 527, db: 3 }])
+      expect(state).toMatchObject({ kind: 'streaming', db: 3 })
+    }
   })
 
   test('REDIS.md A.2: SELECT 1, INCR, GETACK → ACK 1138 (before GETACK), then 1175; PSYNC <id> 1176; +CONTINUE <new> shifts the ID', () => {

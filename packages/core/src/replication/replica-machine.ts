@@ -24,6 +24,7 @@
 // here, the timer is the shell's), the multi-tab leader election.
 import type { ByteString } from '../bytes.ts'
 import { ReplicastError } from '../errors.ts'
+import { RdbReader } from '../rdb/reader.ts'
 import { RequestDecoder } from '../resp/decoder.ts'
 import { encodeCommand } from '../resp/encoder.ts'
 import type { RespLimits } from '../resp/limits.ts'
@@ -159,6 +160,13 @@ export type ReplicaState =
         /** null until SNAPSHOT_BEGIN. */
         readonly length: number | null
         readonly received: number
+        /**
+         * The RDB's `repl-stream-db` aux, once its AUX fields were read (absent: 0); undefined while
+         * `head` may still hold it.
+         */
+        readonly streamDb?: number
+        /** The first bytes of the RDB, kept until `streamDb` is known. */
+        readonly head?: Uint8Array
       }
       readonly heardAt: number
     } & ReplicaMemory)
@@ -462,15 +470,23 @@ function onSnapshotMessage(state: Loading, message: MasterMessage, now: number):
         return closeLink(state, new ReplicationProtocolError(`The snapshot overran its announced length: ${received} bytes of ${snapshot.length}.`, snapshot.received))
       }
       const chunk: ReplicaAction = { type: 'snapshot-chunk', bytes: message.bytes, received, total: snapshot.length }
-      if (received < snapshot.length) return { state: { ...state, snapshot: { ...snapshot, received } }, actions: [chunk] }
+      const last = received === snapshot.length
+      const head = snapshot.streamDb === undefined ? appendHead(snapshot.head, message.bytes) : undefined
+      const streamDb = head === undefined ? snapshot.streamDb : scanStreamDb(head, last)
+      if (!last) {
+        const known = streamDb === null ? { head } : { streamDb, head: undefined }
+        return { state: { ...state, snapshot: { ...snapshot, received, ...known } }, actions: [chunk] }
+      }
       // The last byte: the dataset is the master's at offset S. Redis: replicationCreateMasterClient()
-      // and clearReplicationId2(); the stream starts in db 0 (our master SELECTs first anyway).
+      // and clearReplicationId2(); the stream continues in the RDB's repl-stream-db (0 when absent:
+      // our own master SELECTs first anyway, but a relay of a Redis stream need not).
+      const db = streamDb ?? 0
       const next: StreamingState = {
         ...memory(state),
         kind: 'streaming',
         replid: snapshot.replid,
         offset: snapshot.offset,
-        db: 0,
+        db,
         replid2: NO_REPLID,
         secondReplOffset: -1,
         lastSync: 'full',
@@ -486,12 +502,48 @@ function onSnapshotMessage(state: Loading, message: MasterMessage, now: number):
       // Redis sends an ACK as soon as the RDB is loaded (`if (usemark) replicationSendAck()`).
       return {
         state: next,
-        actions: [chunk, { type: 'snapshot-end', replid: snapshot.replid, offset: snapshot.offset, db: 0 }, ackAction(next, null)],
+        actions: [chunk, { type: 'snapshot-end', replid: snapshot.replid, offset: snapshot.offset, db }, ackAction(next, null)],
       }
     }
     default:
       return closeLink(state, unexpected(message, 'while loading the snapshot'))
   }
+}
+
+// Redis: replicationCreateMasterClient(conn, rsi.repl_stream_db) — the master client starts in the
+// RDB's `repl-stream-db` (else db 0). It matters when the master relays a stream it did not write
+// (a Replicast master following a real Redis, a sub-replica): the stream at the snapshot's offset
+// may have another db selected, and no SELECT comes until the db changes. Redis writes its AUX
+// fields first (rdbSaveInfoAuxFields), so the head of the RDB decides; bytes that are not an RDB
+// (tests' toy snapshots) mean db 0.
+const STREAM_DB_HEAD_BYTES = 64 * 1024
+
+function appendHead(head: Uint8Array | undefined, bytes: Uint8Array): Uint8Array {
+  const have = head?.length ?? 0
+  const take = Math.min(bytes.length, STREAM_DB_HEAD_BYTES - have)
+  if (head === undefined) return bytes.subarray(0, take)
+  const out = new Uint8Array(have + take)
+  out.set(head)
+  out.set(bytes.subarray(0, take), have)
+  return out
+}
+
+/** The `repl-stream-db` AUX in the RDB's head; null while more AUX fields may follow. */
+function scanStreamDb(head: Uint8Array, complete: boolean): number | null {
+  let events
+  try {
+    events = new RdbReader().push(head)
+  } catch {
+    return 0
+  }
+  for (const event of events) {
+    if (event.kind !== 'aux') return 0
+    if (event.key === 'repl-stream-db') {
+      const db = parseRedisInteger(event.value)
+      return db === null || db < 0 ? 0 : db
+    }
+  }
+  return complete || head.length >= STREAM_DB_HEAD_BYTES ? 0 : null
 }
 
 // ─── The stream ─────────────────────────────────────────────────────────────────────────────────
@@ -592,7 +644,7 @@ function applyBytes(state: StreamingState, bytes: Uint8Array, now: number, optio
     if (argv === undefined) break
     const size = decoder.offset - consumed
     consumed = decoder.offset
-    const name = argv.length === 0 ? '' : argv[0]!.toLowerCase()
+    const name = argv.length === 0 ? '' : controlName(argv[0]!)
 
     if (transaction !== null) {
       transaction.bytes += size
@@ -665,6 +717,20 @@ function applyBytes(state: StreamingState, bytes: Uint8Array, now: number, optio
     pendingNeed: rest === 0 ? 0 : minCommandLength(input, consumed),
   }
   return { state: next, actions }
+}
+
+/**
+ * The lowercase name of a command this machine treats specially (multi, exec, select, ping,
+ * replconf); any other name comes back as it is, which matches none of them. Lowercasing every
+ * SET of a busy stream would allocate a string per command for nothing.
+ */
+function controlName(name: ByteString): string {
+  switch (name.length) {
+    case 4: case 5: case 6: case 8:
+      return name.toLowerCase()
+    default:
+      return name
+  }
 }
 
 function parseDb(argv: readonly ByteString[]): number | null {
