@@ -42,6 +42,14 @@ export interface ReplicaOptions {
   readonly limits: Partial<RespLimits>
   /** Start connecting at once; false waits for `replica.connect()`. @default true */
   readonly autoConnect: boolean
+  /**
+   * The clock of the replication link, in ms: when the master was last heard from, ACK periods, the
+   * link timeout and `lagMs` are measured on it (reads and expiry use the wall clock). Browsers pass a
+   * clock that does not count time the page was frozen or its timers throttled, so that a late tick
+   * on resume does not declare a live master dead (`@replicast/replica/browser` does).
+   * @default Date.now
+   */
+  readonly clock: () => number
 }
 
 export const REPLICA_DEFAULTS = Object.freeze({
@@ -57,6 +65,7 @@ export const REPLICA_DEFAULTS = Object.freeze({
   snapshotWriteBatch: 5000,
   limits: Object.freeze({}),
   autoConnect: true,
+  clock: Date.now,
 }) satisfies Omit<ReplicaOptions, 'url'>
 
 export class ReplicaOptionsError extends Error {
@@ -81,6 +90,7 @@ export function resolveReplicaOptions(options: Partial<ReplicaOptions> & { url: 
     if (!Number.isSafeInteger(o[key]) || o[key] <= 0) problems.push(`${key} must be a positive integer, got ${String(o[key])}`)
   }
   if (!Number.isSafeInteger(o.persistBatchDelayMs) || o.persistBatchDelayMs < 0) problems.push(`persistBatchDelayMs must be a non-negative integer, got ${String(o.persistBatchDelayMs)}`)
+  if (typeof o.clock !== 'function') problems.push(`clock must be a function returning ms, got ${typeof o.clock}`)
   if (o.timeoutMs <= o.ackPeriodMs) problems.push(`timeoutMs (${o.timeoutMs}) must exceed ackPeriodMs (${o.ackPeriodMs})`)
   for (const key of Object.keys(options)) if (key !== 'url' && !(key in REPLICA_DEFAULTS)) problems.push(`unknown option "${key}"`)
   if (problems.length > 0) throw new ReplicaOptionsError(problems)

@@ -24,6 +24,7 @@ import {
   utf8ToByteString,
   byteStringToUtf8,
   LINK_SUBPROTOCOL,
+  LinkProtocolError,
   type ByteString,
   type Effect,
   type KeyChange,
@@ -173,7 +174,7 @@ export class Replica extends Emitter<ReplicaEvents> {
   /** @internal Loads the dataset from storage, then connects if asked. */
   start(): void {
     this.#loading = this.#reload().catch((error: unknown) => this.#report(error))
-    this.#ticker = setInterval(() => this.#dispatch({ type: 'tick', now: Date.now() }), this.options.tickMs)
+    this.#ticker = setInterval(() => this.#dispatch({ type: 'tick', now: this.options.clock() }), this.options.tickMs)
     if (this.options.autoConnect) this.connect()
   }
 
@@ -210,7 +211,7 @@ export class Replica extends Emitter<ReplicaEvents> {
     if (socket !== null) {
       this.#socket = null
       socket.close(1000, 'replica disconnected')
-      this.#dispatch({ type: 'link-down', now: Date.now() })
+      this.#dispatch({ type: 'link-down', now: this.options.clock() })
     }
   }
 
@@ -244,24 +245,24 @@ export class Replica extends Emitter<ReplicaEvents> {
     socket.binaryType = 'arraybuffer'
     this.#socket = socket
     socket.onopen = () => {
-      if (this.#socket === socket) this.#dispatch({ type: 'link-up', now: Date.now() })
+      if (this.#socket === socket) this.#dispatch({ type: 'link-up', now: this.options.clock() })
     }
     socket.onmessage = (event) => {
       if (this.#socket !== socket) return
       const bytes = messageBytes(event.data)
       if (bytes === null) {
-        this.#report(new Error('The master sent a text message; the replication link carries binary frames only.'))
-        socket.close(1002, 'text frames are a protocol error')
+        this.#report(new LinkProtocolError('the master sent a text message; the replication link carries binary frames only', 0))
+        closeSocket(socket, 1002, 'text frames are a protocol error')
         return
       }
       if (this.#held !== null) this.#held.push(bytes)
-      else this.#dispatch({ type: 'frame', bytes, now: Date.now() })
+      else this.#dispatch({ type: 'frame', bytes, now: this.options.clock() })
     }
     socket.onclose = (event) => {
       if (this.#socket !== socket) return
       this.#socket = null
       if (event.code !== 1000 && event.code !== 1005) this.#lastError = { code: `WS_CLOSE_${event.code}`, message: event.reason || `the link closed with code ${event.code}` }
-      this.#dispatch({ type: 'link-down', now: Date.now() })
+      this.#dispatch({ type: 'link-down', now: this.options.clock() })
       this.#scheduleReconnect()
     }
     socket.onerror = () => {
@@ -321,7 +322,7 @@ export class Replica extends Emitter<ReplicaEvents> {
         this.#report(action.error)
         const socket = this.#socket
         this.#socket = null
-        socket?.close(action.code, action.reason)
+        if (socket !== null) closeSocket(socket, action.code, action.reason)
         this.#scheduleReconnect()
         return
       }
@@ -434,7 +435,7 @@ export class Replica extends Emitter<ReplicaEvents> {
     } finally {
       const held = this.#held ?? []
       this.#held = null
-      for (const bytes of held) this.#dispatch({ type: 'frame', bytes, now: Date.now() })
+      for (const bytes of held) this.#dispatch({ type: 'frame', bytes, now: this.options.clock() })
       this.#publishStatus()
     }
   }
@@ -595,7 +596,7 @@ export class Replica extends Emitter<ReplicaEvents> {
     return {
       ...base,
       loaded: this.#loaded,
-      lagMs: base.heardAt === null ? null : Math.max(0, Date.now() - base.heardAt),
+      lagMs: base.heardAt === null ? null : Math.max(0, this.options.clock() - base.heardAt),
       unpersistedBytes: s.durableReplid === s.replid ? Math.max(0, s.offset - s.durableOffset) : s.offset,
       lastError: this.#lastError,
       reconnectAttempt: this.#reconnectAttempt,
@@ -616,6 +617,21 @@ export class Replica extends Emitter<ReplicaEvents> {
     const e = error instanceof Error ? error : new Error(String(error))
     this.#lastError = { code: (e as { code?: string }).code ?? 'ERR_REPLICA', message: e.message }
     if (this.listenerCount('error') > 0) this.emit('error', e)
+  }
+}
+
+/**
+ * Closes a socket from the replica's side. Browsers (and Node 22's WebSocket), per the WHATWG spec,
+ * throw InvalidAccessError from close() for any code but 1000 and 3000–4999, so the codes the
+ * machine gives for protocol errors (1002) and failed snapshots (1011) go out as 1000; the reason
+ * still says what happened. Nothing thrown here may stop the replica from reconnecting.
+ */
+function closeSocket(socket: WebSocketLike, code: number, reason: string): void {
+  const allowed = code === 1000 || (code >= 3000 && code <= 4999)
+  try {
+    socket.close(allowed ? code : 1000, reason)
+  } catch {
+    socket.close()
   }
 }
 

@@ -1,0 +1,128 @@
+// Reads of the IndexedDB adapter's committed state (storage/indexeddb.ts, schema version 1) that
+// neither decode values nor change anything:
+//
+//   readSnapshot   the meta and every record of its generation, in ONE readonly transaction: a
+//                  consistent image at the meta's offset, however the leader commits meanwhile
+//   readRecord     one record of the current generation, with the meta, in one transaction
+//
+// Why not the adapter itself: its open() removes every generation but the current one, which in a
+// follower tab would delete the generation the leader is writing during a full sync; and its load()
+// decodes every value, which the storage worker would then re-encode to send it to the main thread.
+// Here values stay in their stored form (RDB value bytes) all the way to the thread that needs them.
+//
+// The layout (object stores `records` [generation, db, key] → {v, x?} and `meta` 'current' →
+// {format, generation, replid, offset, selectedDb}) is the adapter's; this file must follow it. The
+// storage contract suite runs against the worker storage, whose loads and gets come from here.
+import { INDEXEDDB_SCHEMA_VERSION } from '../storage/indexeddb.ts'
+import { StorageError } from '../storage/storage.ts'
+import type { RecordPacker } from './record-codec.ts'
+
+export interface StoredMeta {
+  readonly format: number
+  readonly generation: number
+  readonly replid: string
+  readonly offset: number
+  readonly selectedDb: number
+}
+
+interface StoredRecord {
+  readonly v: Uint8Array
+  readonly x?: number
+}
+
+type RecordKey = [generation: number, db: number, key: string]
+
+const META_FORMAT = 1
+const META_KEY = 'current'
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result)
+    req.onerror = () => reject(req.error)
+  })
+}
+
+function checkFormat(meta: StoredMeta | undefined, name: string): StoredMeta | undefined {
+  if (meta !== undefined && meta.format !== META_FORMAT) {
+    throw new StorageError(`IndexedDB database "${name}" holds meta format ${String(meta.format)}; this version reads format ${META_FORMAT}.`)
+  }
+  return meta
+}
+
+/**
+ * Opens (and, when new, creates exactly as the adapter does) the database of a replica store. Closes
+ * itself when another connection deletes or upgrades the database.
+ */
+export async function openReplicaDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
+  const req = factory.open(name, INDEXEDDB_SCHEMA_VERSION)
+  req.onupgradeneeded = (event) => {
+    if (event.oldVersion < 1) {
+      req.result.createObjectStore('records')
+      req.result.createObjectStore('meta')
+    }
+  }
+  const db = await request(req)
+  db.onversionchange = () => db.close()
+  return db
+}
+
+/**
+ * Packs every record of the current generation into batches of `batchRecords`, calling `onBatch` with
+ * each (synchronously, between requests), and returns the meta they are the state at.
+ *
+ * `consistent`: read everything in ONE readonly transaction, a snapshot however the leader commits
+ * meanwhile (a follower's load). Otherwise each batch has a transaction of its own (the leader's own
+ * load: nothing else writes the current generation then, and other transactions, its reads above
+ * all, get their turn between batches instead of queueing behind a load of a million records; in
+ * Chromium a readwrite transaction waiting on the load, the adapter's removal of an old generation,
+ * holds every later read behind it).
+ */
+export async function readSnapshot(
+  db: IDBDatabase,
+  name: string,
+  batchRecords: number,
+  consistent: boolean,
+  newPacker: () => RecordPacker,
+  onBatch: (packer: RecordPacker) => void,
+): Promise<StoredMeta | undefined> {
+  let tx = db.transaction(['meta', 'records'], 'readonly')
+  const meta = checkFormat(await request(tx.objectStore('meta').get(META_KEY) as IDBRequest<StoredMeta | undefined>), name)
+  if (meta === undefined) return undefined
+  const generation = meta.generation
+  const end: IDBValidKey = [generation + 1]
+  let range = IDBKeyRange.bound([generation], end, false, true)
+  for (;;) {
+    if (!consistent) tx = db.transaction('records', 'readonly')
+    const records = tx.objectStore('records')
+    const [keys, values] = await Promise.all([
+      request(records.getAllKeys(range, batchRecords)) as Promise<RecordKey[]>,
+      request(records.getAll(range, batchRecords)) as Promise<StoredRecord[]>,
+    ])
+    if (keys.length === 0) break
+    const packer = newPacker()
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!
+      const value = values[i]!
+      packer.set(key[1], key[2], value.v, value.x ?? null)
+    }
+    onBatch(packer)
+    if (keys.length < batchRecords) break
+    range = IDBKeyRange.bound(keys[keys.length - 1]!, end, true, true)
+  }
+  return meta
+}
+
+/** The meta and one record of the current generation (undefined when absent), read together. */
+export async function readRecord(db: IDBDatabase, name: string, dbIndex: number, key: string): Promise<{ meta: StoredMeta | undefined; record: StoredRecord | undefined }> {
+  const tx = db.transaction(['meta', 'records'], 'readonly')
+  const meta = checkFormat(await request(tx.objectStore('meta').get(META_KEY) as IDBRequest<StoredMeta | undefined>), name)
+  if (meta === undefined) return { meta, record: undefined }
+  const record = (await request(tx.objectStore('records').get([meta.generation, dbIndex, key]))) as StoredRecord | undefined
+  return { meta, record }
+}
+
+/** The stored meta alone. */
+export async function readMeta(db: IDBDatabase, name: string): Promise<StoredMeta | undefined> {
+  const tx = db.transaction('meta', 'readonly')
+  return checkFormat(await request(tx.objectStore('meta').get(META_KEY) as IDBRequest<StoredMeta | undefined>), name)
+}

@@ -1,0 +1,200 @@
+// The storage worker: a dedicated Worker that owns a replica's IndexedDB, so that neither the
+// transactions nor the (de)serialization of records run on the page's main thread (DESIGN §9). It
+// answers the requests of worker-storage.ts (see worker-protocol.ts) and, in the leader tab, tells the
+// follower tabs about every commit once it is durable (tab-protocol.ts).
+//
+//   owner mode   the IndexedDB adapter (createIndexedDbStorage) for open, commit, full syncs and
+//                close; loads and gets read the committed state directly (idb-reader.ts) and send
+//                values as stored, without decoding them here
+//   reader mode  loads and gets only (a follower tab): no writes, no clean-up
+//
+// Requests are handled in arrival order, and each storage call is made synchronously on arrival, so
+// the adapter sees commits and full-sync writes in exactly the order the main thread sent them.
+//
+// Deliberately left out: any retry. A failure goes back to the caller with its class and code.
+import { createIndexedDbStorage, type IndexedDbStorage } from '../storage/indexeddb.ts'
+import { StorageClosedError, StorageError, type FullSyncWriter, type ReplicationMeta } from '../storage/storage.ts'
+import { openReplicaDatabase, readMeta, readRecord, readSnapshot, type StoredMeta } from './idb-reader.ts'
+import { decodeChanges, decodeRecords, RecordPacker } from './record-codec.ts'
+import type { TabMessage, TabPoint } from './tab-protocol.ts'
+import { serializeError, type WorkerMessage, type WorkerReply, type WorkerRequest } from './worker-protocol.ts'
+
+/** The part of a DedicatedWorkerGlobalScope the worker uses. */
+export interface WorkerScope {
+  onmessage: ((event: MessageEvent<WorkerMessage>) => void) | null
+  postMessage(message: WorkerReply, transfer: Transferable[]): void
+}
+
+/** Records per batch read and sent to the main thread while loading (which unpacks them a slice at a time). */
+const LOAD_BATCH_DEFAULT = 2000
+
+interface WorkerLocks {
+  request(name: string, callback: () => Promise<void>): Promise<void>
+}
+
+/**
+ * Takes the Web Lock that fences the writers of one store: held by the worker (not the tab) for as
+ * long as it owns the store, so it is released exactly when the worker closes the store or dies. A new
+ * leader's worker waits here until the previous leader's worker is gone, so two workers never write
+ * the same store, even while a closing tab's worker finishes its last transaction.
+ */
+async function ownerLock(name: string): Promise<() => void> {
+  const locks = (globalThis as { navigator?: { locks?: WorkerLocks } }).navigator?.locks
+  if (locks === undefined) return () => {}
+  let release: () => void = () => {}
+  await new Promise<void>((acquired) => {
+    void locks.request(`replicast-storage:${name}`, () => new Promise<void>((resolve) => {
+      release = resolve
+      acquired()
+    }))
+  })
+  return release
+}
+
+export function serveStorageWorker(scope: WorkerScope): void {
+  let name = ''
+  let mode: 'owner' | 'reader' | null = null
+  let loadBatchRecords = LOAD_BATCH_DEFAULT
+  let storage: IndexedDbStorage | null = null
+  let database: IDBDatabase | null = null
+  let channel: BroadcastChannel | null = null
+  let closed = false
+  /** The last durable point, as the followers know it (what the next commit builds on). */
+  let durable: TabPoint | null = null
+  let releaseOwnerLock: () => void = () => {}
+  const writers = new Map<number, FullSyncWriter>()
+  let nextWriter = 1
+
+  const reply = (message: WorkerReply, transfer: Transferable[] = []) => scope.postMessage(message, transfer)
+  const broadcast = (message: TabMessage) => {
+    if (channel === null) return
+    try {
+      channel.postMessage(message)
+    } catch (error) {
+      reply({ event: 'background-error', error: serializeError(error) })
+    }
+  }
+
+  const owner = (): IndexedDbStorage => {
+    if (closed) throw new StorageClosedError(`IndexedDB storage "${name}"`)
+    if (storage === null) throw new StorageError(`The storage worker for "${name}" is not open in owner mode; open() first.`)
+    return storage
+  }
+  const idb = (): IDBDatabase => {
+    if (closed) throw new StorageClosedError(`IndexedDB storage "${name}"`)
+    if (database === null) throw new StorageError(`The storage worker for "${name}" is not open; open() first.`)
+    return database
+  }
+  const writer = (id: number): FullSyncWriter => {
+    const w = writers.get(id)
+    if (w === undefined) throw new StorageError(`No full sync ${id} in the storage worker for "${name}".`)
+    return w
+  }
+  const point = (meta: ReplicationMeta | StoredMeta): TabPoint => ({ replid: meta.replid, offset: meta.offset })
+
+  /** Handles one request; `announce` is what to tell the follower tabs once the reply is sent. */
+  async function handle(id: number, request: WorkerRequest, announce: (message: TabMessage) => void): Promise<unknown> {
+    switch (request.op) {
+      case 'open': {
+        if (mode !== null) throw new StorageError(`The storage worker for "${request.name}" was already opened.`)
+        mode = request.mode
+        name = request.name
+        loadBatchRecords = request.idb.loadBatchRecords ?? LOAD_BATCH_DEFAULT
+        const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB
+        if (factory === undefined) throw new StorageError('IndexedDB is not available in this worker.')
+        if (request.mode === 'owner') {
+          releaseOwnerLock = await ownerLock(name)
+          try {
+            storage = createIndexedDbStorage({
+              name,
+              ...request.idb,
+              onBackgroundError: (error) => reply({ event: 'background-error', error: serializeError(error) }),
+            })
+            const meta = await storage.open()
+            durable = meta === null ? null : point(meta)
+            if (request.broadcast !== null) channel = new BroadcastChannel(request.broadcast)
+            database = await openReplicaDatabase(factory, name)
+            return meta
+          } catch (error) {
+            releaseOwnerLock()
+            throw error
+          }
+        }
+        database = await openReplicaDatabase(factory, name)
+        const meta = await readMeta(database, name)
+        return meta === undefined ? null : { replid: meta.replid, offset: meta.offset, selectedDb: meta.selectedDb }
+      }
+      case 'load': {
+        const meta = await readSnapshot(idb(), name, loadBatchRecords, mode === 'reader', () => new RecordPacker(), (packer) => {
+          const batch = packer.finish()
+          reply({ id, batch }, [batch])
+        })
+        return meta === undefined ? null : { replid: meta.replid, offset: meta.offset, selectedDb: meta.selectedDb }
+      }
+      case 'get': {
+        const { record } = await readRecord(idb(), name, request.db, request.key)
+        if (record === undefined) return null
+        const packer = new RecordPacker(64 + request.key.length + record.v.length)
+        packer.set(request.db, request.key, record.v, record.x ?? null)
+        return packer.finish()
+      }
+      case 'commit': {
+        const changes = decodeChanges(request.batch)
+        await owner().commit(changes, request.meta)
+        const next = point(request.meta)
+        announce({ kind: 'commit', prev: durable, point: next, batch: request.batch })
+        durable = next
+        return null
+      }
+      case 'begin-full-sync': {
+        const w = await owner().beginFullSync()
+        const wid = nextWriter++
+        writers.set(wid, w)
+        return wid
+      }
+      case 'write':
+        return writer(request.writer).write(decodeRecords(request.batch)).then(() => null)
+      case 'switch': {
+        const w = writer(request.writer)
+        await w.commit(request.meta)
+        writers.delete(request.writer)
+        durable = point(request.meta)
+        announce({ kind: 'switch', point: durable })
+        return null
+      }
+      case 'abort': {
+        const w = writers.get(request.writer)
+        writers.delete(request.writer)
+        await w?.abort()
+        return null
+      }
+      case 'estimate':
+        return storage?.estimateBytes === undefined ? null : await storage.estimateBytes()
+      case 'close': {
+        if (closed) return null
+        closed = true
+        writers.clear()
+        await storage?.close()
+        database?.close()
+        channel?.close()
+        releaseOwnerLock()
+        return null
+      }
+    }
+  }
+
+  scope.onmessage = (event) => {
+    const { id, ...request } = event.data
+    // handle() makes its storage call before its first await, so calls reach the adapter in order.
+    let announcement: TabMessage | null = null
+    handle(id, request as WorkerRequest, (message) => (announcement = message)).then(
+      (value) => {
+        const transfer = value instanceof ArrayBuffer ? [value] : []
+        reply({ id, ok: true, value }, transfer)
+        // Followers hear of a commit after the leader: the leader's next commit waits for this reply.
+        if (announcement !== null) broadcast(announcement)
+      },
+      (error: unknown) => reply({ id, ok: false, error: serializeError(error) }),
+    )
+  }
+}
