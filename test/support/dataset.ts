@@ -1,0 +1,123 @@
+// Test data for replication tests: a seeded mix of every type, loaded straight into a master, and a
+// writer that keeps writing through a real RESP client (ioredis pipelines) until told to stop.
+import type { Master } from '@replicast/master'
+import type { Redis } from 'ioredis'
+
+/** A small seeded PRNG (mulberry32), so a failing run can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const TYPES = ['string', 'hash', 'list', 'set', 'zset'] as const
+export type KeyType = (typeof TYPES)[number]
+
+/** The type of key `i` of a populated dataset: half strings, the rest spread over the other four types. */
+export function keyType(i: number): KeyType {
+  return i % 2 === 0 ? 'string' : TYPES[1 + ((i >> 1) % 4)]!
+}
+
+export const keyName = (i: number): string => `key:${i}`
+
+// A TTL a year away: far enough that nothing expires during a test, so digests stay comparable.
+const FAR_TTL_SECONDS = String(365 * 24 * 3600)
+
+/**
+ * Writes `count` keys of mixed types into the master (in process, through its command path, so the
+ * stream and the backlog see them as from a client). Every 7th key gets a TTL a year away.
+ */
+export function populate(master: Master, count: number, valueBytes = 16): void {
+  const pad = 'x'.repeat(Math.max(0, valueBytes - 8))
+  for (let i = 0; i < count; i++) {
+    const key = keyName(i)
+    const value = `${pad}${i}`
+    switch (keyType(i)) {
+      case 'string': master.command(['SET', key, value]); break
+      case 'hash': master.command(['HSET', key, 'f1', value, 'f2', String(i), 'f3', 'z']); break
+      case 'list': master.command(['RPUSH', key, value, 'b', 'c']); break
+      case 'set': master.command(['SADD', key, value, 'm1', 'm2']); break
+      case 'zset': master.command(['ZADD', key, '1', value, '2.5', 'm2']); break
+    }
+    if (i % 7 === 0) master.command(['EXPIRE', key, FAR_TTL_SECONDS])
+  }
+}
+
+export interface Writer {
+  /** Pipelines whose replies have come back. */
+  readonly pipelines: number
+  /** Stops after the pipeline in flight; resolves when it is done. */
+  stop(): Promise<void>
+  /** Resolves after `n` more pipelines completed (rejects if the writer fails). */
+  after(n: number): Promise<void>
+}
+
+/**
+ * Writes through `redis` in pipelines of `batch` commands, over keys 0..keys-1 of a populated
+ * dataset (type-consistent, so every command succeeds) plus new keys, until stopped. `onPipeline`
+ * runs before each pipeline is sent and after its replies arrived.
+ */
+export function startWriter(redis: Redis, options: { keys: number; seed?: number; batch?: number; onPipeline?: (phase: 'sent' | 'done') => void }): Writer {
+  const random = prng(options.seed ?? 1)
+  const batch = options.batch ?? 100
+  let stopped = false
+  let pipelines = 0
+  let failure: unknown = null
+  let waiters: { at: number; resolve: () => void; reject: (e: unknown) => void }[] = []
+  const pick = () => Math.floor(random() * options.keys)
+  const run = (async () => {
+    while (!stopped) {
+      const p = redis.pipeline()
+      for (let j = 0; j < batch; j++) {
+        const i = pick()
+        const key = keyName(i)
+        const r = random()
+        if (r < 0.05) p.del(key)
+        else if (r < 0.08) p.set(`new:${pick()}`, `n${pipelines}`, 'EX', 86_400)
+        else if (r < 0.1) p.incr('counter')
+        else {
+          switch (keyType(i)) {
+            case 'string': p.set(key, `w${pipelines}:${j}`); break
+            case 'hash': p.hset(key, `f${j % 5}`, String(pipelines)); break
+            case 'list': p.rpush(key, String(pipelines)); break
+            case 'set': p.sadd(key, `s${j}`); break
+            case 'zset': p.zadd(key, String(j), `z${pipelines % 50}`); break
+          }
+          if (r > 0.97) p.expire(key, 86_400)
+        }
+      }
+      options.onPipeline?.('sent')
+      const results = await p.exec()
+      options.onPipeline?.('done')
+      // Every command is type-consistent, so any error reply is a failure.
+      for (const [error] of results ?? []) if (error !== null) throw error
+      pipelines++
+      waiters = waiters.filter((w) => {
+        if (pipelines < w.at) return true
+        w.resolve()
+        return false
+      })
+    }
+  })().catch((error: unknown) => {
+    failure = error
+    for (const w of waiters) w.reject(error)
+    waiters = []
+  })
+  return {
+    get pipelines() { return pipelines },
+    async stop() {
+      stopped = true
+      await run
+      if (failure !== null) throw failure
+    },
+    after(n) {
+      if (failure !== null) return Promise.reject(failure)
+      return new Promise((resolve, reject) => waiters.push({ at: pipelines + n, resolve, reject }))
+    },
+  }
+}
