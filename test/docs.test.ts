@@ -6,6 +6,8 @@ import { describe, expect, test } from 'vitest'
 import { RDB_READER_DEFAULTS, RESP_LIMIT_DEFAULTS } from '@replicast/core'
 import { MASTER_DEFAULTS } from '@replicast/master'
 import { REPLICA_DEFAULTS } from '@replicast/replica'
+// The browser entry is safe to import in Node: nothing in it touches a browser global until called.
+import { BROWSER_REPLICA_DEFAULTS } from '@replicast/replica/browser'
 
 const root = join(import.meta.dirname, '..')
 
@@ -32,6 +34,24 @@ describe('docs/operations.md', () => {
       ...Object.keys(RDB_READER_DEFAULTS),
     ]
     expect(options.filter((name) => !doc.includes(`\`${name}\``))).toEqual([])
+  })
+
+  test('documents every option of the browser replica with its default (§2.1)', async () => {
+    const doc = await readFile(join(root, 'docs/operations.md'), 'utf8')
+    const section = /^### 2\.1 Browser replica[^\n]*\n([\s\S]*?)^## 3\./m.exec(doc)?.[1]
+    expect(section, 'docs/operations.md has a "### 2.1 Browser replica" subsection').toBeDefined()
+    const rows = new Map<string, string>()
+    for (const match of section!.matchAll(/^\| `(\w+)` \| ([^|]*) \|/gm)) rows.set(match[1]!, match[2]!)
+    expect([...Object.keys(BROWSER_REPLICA_DEFAULTS), 'url'].filter((name) => !rows.has(name))).toEqual([])
+    // The documented default is the code's, for every default that is a value (not derived).
+    const wrong: string[] = []
+    for (const [name, value] of Object.entries(BROWSER_REPLICA_DEFAULTS)) {
+      const cell = rows.get(name) ?? ''
+      const expected = value === undefined ? [] : typeof value === 'object' ? Object.entries(value).map(([k, v]) => `${k}: ${JSON.stringify(v).replaceAll('"', "'")}`) : [`\`${JSON.stringify(value).replaceAll('"', "'")}\``]
+      // Not followed by a word character: `fullSyncBatchRecords: 1000` is not `…: 10000`.
+      for (const text of expected) if (!new RegExp(`${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\w)`).test(cell)) wrong.push(`${name}: "${cell}" lacks ${text}`)
+    }
+    expect(wrong).toEqual([])
   })
 
   test('documents every error and warning code raised in packages/', async () => {

@@ -81,6 +81,14 @@ const api = {
     await replica?.close()
     replica = null
   },
+  /**
+   * Closes the replica and starts it again with `options` (e.g. another master's url): with the same
+   * `name` it reopens the same IndexedDB store and resumes from its durable point. Resolves with the role.
+   */
+  async restart(options: StartOptions): Promise<string> {
+    await api.close()
+    return api.start(options)
+  },
 
   ...contractApi,
   ...benchApi,

@@ -64,6 +64,11 @@ export class App {
   close(): Promise<void> {
     return this.page.evaluate(() => window.e2e.close())
   }
+
+  /** Closes the page's replica and starts it again with `options` (same name: same IndexedDB). */
+  restart(options: StartOptions): Promise<string> {
+    return this.page.evaluate((o) => window.e2e.restart(o), options)
+  }
 }
 
 export interface Masters {

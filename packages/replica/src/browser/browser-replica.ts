@@ -70,8 +70,23 @@ export interface BrowserReplicaOptions extends Partial<Omit<ReplicaOptions, 'url
   readonly stallMs?: number
 }
 
-const DEFAULT_NAME = 'replicast'
-const STATUS_PERIOD_DEFAULT_MS = 250
+/**
+ * The defaults createBrowserReplica applies where it adds to or differs from createReplica's
+ * (REPLICA_DEFAULTS): every other option of ReplicaOptions keeps that default. `worker` and `stallMs`
+ * are derived (a module worker of storage-worker-entry.ts; a quarter of `timeoutMs`, at least 2000),
+ * so undefined here. docs/operations.md §2.1 documents each (test/docs.test.ts holds it to that).
+ */
+export const BROWSER_REPLICA_DEFAULTS = Object.freeze({
+  name: 'replicast',
+  idb: Object.freeze({ commitDurability: 'relaxed', fullSyncBatchRecords: 10_000 } as const),
+  worker: undefined,
+  statusPeriodMs: 250,
+  stallMs: undefined,
+  snapshotWriteBatch: 1000,
+}) satisfies Partial<BrowserReplicaOptions>
+
+const DEFAULT_NAME = BROWSER_REPLICA_DEFAULTS.name
+const STATUS_PERIOD_DEFAULT_MS = BROWSER_REPLICA_DEFAULTS.statusPeriodMs
 
 /** What a follower shows before it has heard from any leader. */
 const NO_LEADER_STATUS: ReplicaStatusInfo = Object.freeze({
@@ -238,16 +253,16 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
       worker,
       // Relaxed: atomic and crash-consistent for a tab or browser crash (an OS crash may lose the last
       // commits, leaving an earlier consistent point), several times faster per transaction.
-      commitDurability: 'relaxed',
-      // The yardstick's transaction size (DESIGN §9): fewer, larger transactions while full-syncing.
-      fullSyncBatchRecords: 10_000,
+      // fullSyncBatchRecords 10,000: the yardstick's transaction size (DESIGN §9): fewer, larger
+      // transactions while full-syncing.
+      ...BROWSER_REPLICA_DEFAULTS.idb,
       ...idb,
       onBackgroundError: (e) => this.#report(e),
     })
     const WebSocketClass = replicaOptions.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
     const replica = await createReplica({
       // Smaller than the shell's default: each batch is checked and packed on the main thread.
-      snapshotWriteBatch: 1000,
+      snapshotWriteBatch: BROWSER_REPLICA_DEFAULTS.snapshotWriteBatch,
       ...replicaOptions,
       WebSocket: WebSocketClass === undefined ? undefined : slicedWebSocket(WebSocketClass),
       storage,

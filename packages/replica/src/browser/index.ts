@@ -3,6 +3,7 @@
 // storage that runs in a dedicated worker (createWorkerStorage). Nothing here runs in Node.
 export * from '../index.ts'
 export {
+  BROWSER_REPLICA_DEFAULTS,
   BrowserReplica,
   createBrowserReplica,
   type BrowserReplicaEvents,
