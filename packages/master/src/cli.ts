@@ -64,7 +64,8 @@ async function runMaster(args: readonly string[]): Promise<number> {
   console.log(`replicast master ${REPLICAST_VERSION}`)
   console.log(`  RESP clients:  redis-cli -h ${host} -p ${master.port}`)
   console.log(`  replicas:      ${master.url}`)
-  console.log(`  replid:        ${master.replid}`)
+  // In upstream mode the replid is Redis's, known only after the first sync.
+  if (master.core.options.replicaOf === undefined) console.log(`  replid:        ${master.replid}`)
   const upstream = master.core.upstream
   if (upstream !== null) console.log(`  replica of:    ${upstream.host}:${upstream.port} (upstream mode: read-only, Redis's replid and offsets)`)
   const feed = demo.flags.demo ? startDemo(master, demo.flags) : null
