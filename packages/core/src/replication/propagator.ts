@@ -92,10 +92,11 @@ export class Propagator {
     return this.#append()
   }
 
-  // The backlog copies the bytes into its blocks, so the writer's buffer is lent, not copied.
+  // The backlog copies the bytes into its blocks, so the writer's buffer is lent, not copied. The
+  // writer is reset first: whatever happens in append, the next unit starts empty.
   #append(): FeedResult {
-    const result = this.#backlog.append(this.#writer.view())
+    const bytes = this.#writer.view()
     this.#writer.reset()
-    return result
+    return this.#backlog.append(bytes)
   }
 }
