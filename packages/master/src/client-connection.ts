@@ -34,13 +34,13 @@ import type { Socket } from 'node:net'
 import type { ClientState, MasterCore } from './master.ts'
 import type { ReplicaSnapshotForm } from './options.ts'
 import { ReplicaLink } from './replica-link.ts'
+import { parseWaitArguments, WAIT_ON_REPLICA } from './server-commands.ts'
 import { TcpTransport, type TcpSnapshotForm } from './tcp-transport.ts'
 
 // Redis: commands flagged CMD_LOADING (or handled before the loading check) still run while a
 // replica loads its master's RDB; everything else gets -LOADING (processCommand).
 const ALLOWED_WHILE_LOADING = new Set(['auth', 'hello', 'client', 'quit', 'reset', 'info', 'role', 'config', 'command', 'select', 'debug', 'replconf', 'time'])
 const LOADING = error('LOADING Redis is loading the dataset in memory')
-const WAIT_ON_REPLICA = error('ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.')
 
 /** The form a redis-server replica's snapshot takes (MasterOptions.replicaSnapshotForm). */
 export function snapshotFormFor(option: ReplicaSnapshotForm, capaEof: boolean, legacySync: boolean): TcpSnapshotForm {
@@ -227,12 +227,13 @@ export class ClientConnection {
   }
 
   #wait(argv: readonly ByteString[]): void {
-    if (argv.length !== 3) return this.#reply(error("ERR wrong number of arguments for 'wait' command"))
-    if (!/^\d+$/.test(argv[1]!)) return this.#reply(error('ERR value is not an integer or out of range'))
-    if (!/^\d+$/.test(argv[2]!)) return this.#reply(error('ERR timeout is not an integer or out of range'))
-    if (this.#master.upstream !== null) return this.#reply(WAIT_ON_REPLICA)
+    // Queued in a transaction (arity checked there too): the dataset's 'wait' (server-commands.ts).
     if (this.#client.session.inTransaction) return this.#reply(this.#master.runCommand(this.#client, argv))
-    const result = this.#master.wait(this.#client, Number(argv[1]), Number(argv[2]))
+    if (argv.length !== 3) return this.#reply(error("ERR wrong number of arguments for 'wait' command"))
+    if (this.#master.upstream !== null) return this.#reply(WAIT_ON_REPLICA)
+    const parsed = parseWaitArguments(argv)
+    if ('kind' in parsed) return this.#reply(parsed)
+    const result = this.#master.wait(this.#client, parsed.numReplicas, parsed.timeoutMs)
     if (typeof result === 'number') return this.#reply(integer(result))
     this.#blocked = true
     void result.then((acked) => {

@@ -87,6 +87,11 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
     sync_partial_err: 0,
     total_net_repl_output_bytes: 0,
   }
+  /**
+   * Whether the cron's active expiry cycle runs (Redis's `active_expire_enabled`, switched by
+   * `DEBUG SET-ACTIVE-EXPIRE 0|1`). Off, keys expire only lazily, when a command touches them.
+   */
+  activeExpireEnabled = true
   connectedClients = 0
   /** Ports actually bound (options may say 0). */
   tcpPort = 0
@@ -97,6 +102,7 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
   #flushScheduled = false
   #getAckNeeded = false
   #waits: WaitRequest[] = []
+  readonly #clients = new WeakMap<Session, ClientState>()
   #lastPingAt = 0
   #lastExpireAt = 0
   #closed = false
@@ -191,7 +197,17 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
   }
 
   newClient(): ClientState {
-    return { session: this.dataset.createSession(), writeOffset: 0 }
+    const client = { session: this.dataset.createSession(), writeOffset: 0 }
+    this.#clients.set(client.session, client)
+    return client
+  }
+
+  /**
+   * WAIT queued in a transaction: the online replicas that acknowledged the client's last write,
+   * now, without blocking (Redis's waitCommand answers at once under CLIENT_MULTI).
+   */
+  ackedReplicas(session: Session): number {
+    return this.#countAcked(this.#clients.get(session)?.writeOffset ?? 0)
   }
 
   /** Runs one dataset command for a client and propagates its effects. */
@@ -281,7 +297,7 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
       this.propagator.feedPing()
       this.#scheduleFlush()
     }
-    if (now - this.#lastExpireAt >= 1000 / o.activeExpireHz) {
+    if (this.activeExpireEnabled && now - this.#lastExpireAt >= 1000 / o.activeExpireHz) {
       this.#lastExpireAt = now
       const deletions = this.dataset.activeExpireCycle(now, o.activeExpireKeysPerCycle)
       if (deletions.length > 0) {

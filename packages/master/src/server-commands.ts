@@ -12,15 +12,26 @@ import {
   globMatch,
   integer,
   OK,
+  parseRedisInteger,
   simple,
   type ByteString,
   type Command,
   type CommandContext,
+  type RespError,
   type RespValue,
 } from '@replicast/core'
 import type { MasterCore } from './master.ts'
 
+/** Redis's reply to WAIT on a replica (upstream mode). */
+export const WAIT_ON_REPLICA = error('ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.')
+
 const arityError = (name: string): RespValue => error(`ERR wrong number of arguments for '${name}' command`)
+
+/** C's atoi(): optional blanks and sign, then digits up to the first non-digit; 0 when there are none. */
+function atoi(text: ByteString): number {
+  const match = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text)
+  return match === null ? 0 : Number.parseInt(match[1]!, 10)
+}
 
 // Key positions for COMMAND INFO (first key, last key, step), for the commands where they are not
 // "one key, first argument". Clients use them to route keys (cluster) and to name keys in logs.
@@ -34,7 +45,22 @@ interface ServerCommandSpec {
   readonly name: string
   readonly arity: number
   readonly flags: Command['flags']
+  /** A container command's subcommands with their arities (Redis's `config|get` ...). */
+  readonly subcommands?: Readonly<Record<string, number>>
   readonly execute: (argv: readonly ByteString[], ctx: CommandContext) => RespValue
+}
+
+/**
+ * WAIT's arguments, checked as Redis's waitCommand does after the arity check: numreplicas as a long
+ * (a negative one is satisfied at once), then the timeout in ms (getTimeoutFromObjectOrReply).
+ */
+export function parseWaitArguments(argv: readonly ByteString[]): { readonly numReplicas: number; readonly timeoutMs: number } | RespValue {
+  const numReplicas = parseRedisInteger(argv[1]!)
+  if (numReplicas === null) return error('ERR value is not an integer or out of range')
+  const timeoutMs = parseRedisInteger(argv[2]!)
+  if (timeoutMs === null) return error('ERR timeout is not an integer or out of range')
+  if (timeoutMs < 0) return error('ERR timeout is negative')
+  return { numReplicas, timeoutMs }
 }
 
 /** Commands Replicast deliberately does not implement, with the reason given to the caller. */
@@ -98,6 +124,7 @@ export function createServerCommands(master: MasterCore): Command[] {
     },
     {
       name: 'command', arity: -1, flags: ['loading', 'stale'],
+      subcommands: { count: 2, docs: -2, getkeys: -3, getkeysandflags: -3, help: 2, info: -2, list: -2 },
       execute: (argv) => {
         const sub = argv[1]?.toLowerCase()
         if (sub === undefined) return array(allCommands().map(commandInfo))
@@ -116,6 +143,7 @@ export function createServerCommands(master: MasterCore): Command[] {
     },
     {
       name: 'config', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'],
+      subcommands: { get: -3, set: -4, resetstat: 2, rewrite: 2, help: 2 },
       execute: (argv) => {
         const sub = argv[1]!.toLowerCase()
         if (sub === 'get') {
@@ -147,11 +175,29 @@ export function createServerCommands(master: MasterCore): Command[] {
       name: 'debug', arity: -2, flags: ['admin', 'noscript', 'loading', 'stale'],
       execute: (argv, ctx) => {
         const sub = argv[1]!.toLowerCase()
-        if (sub === 'digest') return bulk(master.dataset.digest())
+        // Redis answers both with status replies (addReplyStatus, debug.c), not bulk strings.
+        if (sub === 'digest') return simple(master.dataset.digest())
         if (sub === 'digest-value') {
-          return array(argv.slice(2).map((key) => bulk(master.dataset.digestValue(ctx.db, key))))
+          return array(argv.slice(2).map((key) => simple(master.dataset.digestValue(ctx.db, key))))
         }
-        return error(`ERR DEBUG ${argv[1]!} is not supported by Replicast (DIGEST and DIGEST-VALUE are)`)
+        // Redis: `server.active_expire_enabled = atoi(argv[2])`. Tests switch the expiry cycle off so
+        // that only lazy expiry, which is deterministic, deletes keys.
+        if (sub === 'set-active-expire' && argv.length === 3) {
+          master.activeExpireEnabled = atoi(argv[2]!) !== 0
+          return OK
+        }
+        return error(`ERR DEBUG ${argv[1]!} is not supported by Replicast (DIGEST, DIGEST-VALUE and SET-ACTIVE-EXPIRE are)`)
+      },
+    },
+    {
+      // Outside a transaction the connection answers WAIT (it may block, client-connection.ts); queued
+      // in MULTI it runs here and answers at once, as Redis does.
+      name: 'wait', arity: 3, flags: ['noscript'],
+      execute: (argv, ctx) => {
+        if (master.upstream !== null) return WAIT_ON_REPLICA
+        const parsed = parseWaitArguments(argv)
+        if ('kind' in parsed) return parsed
+        return integer(master.ackedReplicas(ctx.session))
       },
     },
     ...Object.entries(UNSUPPORTED).map(([name, reason]): ServerCommandSpec => ({
@@ -161,7 +207,20 @@ export function createServerCommands(master: MasterCore): Command[] {
   ]
 
   function toCommand(spec: ServerCommandSpec): Command {
-    return { name: spec.name, arity: spec.arity, flags: spec.flags, execute: (ctx, argv) => spec.execute(argv, ctx) }
+    const command: Command = { name: spec.name, arity: spec.arity, flags: spec.flags, execute: (ctx, argv) => spec.execute(argv, ctx) }
+    const subcommands = spec.subcommands
+    if (subcommands === undefined) return command
+    // Redis: processCommand() rejects an unknown subcommand, or a known one with the wrong number of
+    // arguments, before queueing it in MULTI; a lone container name has the container's arity.
+    const checkSubcommand = (argv: readonly ByteString[]): RespError | null => {
+      if (argv.length < 2) return null
+      const sub = argv[1]!.toLowerCase()
+      const arity = Object.hasOwn(subcommands, sub) ? subcommands[sub]! : undefined
+      if (arity === undefined) return error(`ERR unknown subcommand '${argv[1]!.slice(0, 128)}'. Try ${argv[0]!.toUpperCase()} HELP.`)
+      if (arity > 0 ? argv.length !== arity : argv.length < -arity) return error(`ERR wrong number of arguments for '${spec.name}|${sub}' command`)
+      return null
+    }
+    return { ...command, checkSubcommand }
   }
   return specs.map(toCommand)
 }

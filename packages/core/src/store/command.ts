@@ -7,7 +7,7 @@
 // propagated while dirty stays 0), and `ctx.rewrite(argv)` when the propagated form differs from
 // what the client sent (SET ... EX → SET ... PXAT, INCRBYFLOAT → SET ... KEEPTTL).
 import type { ByteString } from '../bytes.ts'
-import type { RespValue } from '../resp/value.ts'
+import type { RespError, RespValue } from '../resp/value.ts'
 import type { CommandContext } from './context.ts'
 
 export const COMMAND_FLAGS = Object.freeze([
@@ -34,6 +34,12 @@ export interface Command {
   /** Redis's arity: N means exactly N arguments counting the name; -N means at least N. */
   readonly arity: number
   readonly flags: readonly CommandFlag[]
+  /**
+   * For a container command (CONFIG GET, COMMAND INFO, ...): the error for an unknown subcommand or
+   * one with the wrong number of arguments, or null. Checked with the arity, before queueing in
+   * MULTI, as Redis's processCommand looks up the subcommand (lookupCommand).
+   */
+  readonly checkSubcommand?: (argv: readonly ByteString[]) => RespError | null
   execute(ctx: CommandContext, argv: readonly ByteString[]): RespValue
 }
 

@@ -85,6 +85,10 @@ export class Dispatcher implements TransactionRunner {
     if (traits === undefined) return this.#reject(session, null, this.#rejectUnknown(argv))
     const command = traits.command
     if (!arityAccepts(command, argv.length)) return this.#reject(session, command, wrongArity(command.name))
+    if (command.checkSubcommand !== undefined) {
+      const subcommandError = command.checkSubcommand(argv)
+      if (subcommandError !== null) return this.#reject(session, command, subcommandError)
+    }
     const queue = session.queue
     if (queue !== null && traits.noMulti) return this.#reject(session, command, NOT_ALLOWED_IN_MULTI)
     if (traits.write && ctx.mode === 'replica-client') return this.#reject(session, command, READONLY)
