@@ -115,6 +115,14 @@ export class Snapshotter {
       if (current.status === 'building') return current
       if (backlog.covers(current.offset) && now - (current.finishedAt ?? now) <= this.#options.reuseMs) return current
     }
+    // A build of another history (the replication ID changed while it ran) is of no use to anyone:
+    // fail it, so that the links waiting on it hear `snapshot-failed` and retry, instead of waiting
+    // on a `done` that would never settle.
+    if (current !== null && current.status === 'building') {
+      this.#cursor?.close()
+      this.#cursor = null
+      this.#fail(current, new Error(`Snapshot ${current.id} of replication ID ${current.replid} was abandoned: a full sync for replication ID ${replid} started while it was being made.`))
+    }
     beforeStart()
     this.#unpin()
     this.#pin = backlog.openReader(backlog.masterReplOffset)
@@ -167,7 +175,7 @@ export class Snapshotter {
   }
 
   #start(replid: ReplId, offset: number, now: number): Snapshot {
-    // Replace, not close, a previous cursor: a building snapshot is always returned above.
+    // No cursor is open here: a building snapshot is either returned by acquire() or failed there.
     const build = new SnapshotBuild(`snapshot-${++this.#sequence}`, replid, offset, now)
     this.#current = build
     this.started++
@@ -205,7 +213,12 @@ export class Snapshotter {
         } while (now() < sliceEnd)
         if (finished) break
         await yieldToLoop()
-        if (this.#stopped || this.#cursor !== cursor) return
+        if (this.#stopped || this.#cursor !== cursor) {
+          // Whoever took the cursor away (stop, abort, acquire) failed the build; never leave it unsettled.
+          cursor.close()
+          if (build.status === 'building') this.#fail(build, new Error(`Snapshot ${build.id} was abandoned before it was finished.`))
+          return
+        }
       }
       writer.writeEnd()
       this.#take(build, writer)

@@ -88,12 +88,23 @@ export class Persister {
     this.enqueue(() => this.#storage.commit(changes, meta), point, generation)
   }
 
-  /** Runs a storage operation in commit order, reporting it as the durable `point`. */
+  /**
+   * Runs a storage operation in commit order, reporting it as the durable `point`. An operation whose
+   * generation was discarded before its turn (a commit failed, or a full sync replaced the data)
+   * does not run: it builds on what failed, and storing it would make the stored offset claim
+   * changes the store does not hold.
+   */
   enqueue(operation: () => Promise<void>, point: PersistPoint, generation = this.#generation): Promise<void> {
-    const run = this.#chain.then(operation).then(
-      () => { if (generation === this.#generation) this.#hooks.persisted(point) },
-      (error: unknown) => { if (generation === this.#generation) this.#hooks.failed(point, error) },
-    )
+    const run = this.#chain.then(async () => {
+      if (generation !== this.#generation) return
+      try {
+        await operation()
+      } catch (error) {
+        if (generation === this.#generation) this.#hooks.failed(point, error)
+        return
+      }
+      if (generation === this.#generation) this.#hooks.persisted(point)
+    })
     this.#chain = run
     return run
   }

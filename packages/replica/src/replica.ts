@@ -53,8 +53,12 @@ export interface ReplicaStatusInfo extends ReplicaStatus {
   readonly lagMs: number | null
   /** Stream bytes applied but not yet durable in storage. */
   readonly unpersistedBytes: number
-  /** The last error the replica met (link closed, storage failure), or null. */
-  readonly lastError: { readonly code: string; readonly message: string } | null
+  /**
+   * The last error the replica met (link closed, storage failure), or null. `causeCode` is the code
+   * of what caused it, when that has one: a failed persist (`ERR_PERSIST_FAILED`) caused by a full
+   * store has `causeCode: 'ERR_STORAGE_QUOTA'`.
+   */
+  readonly lastError: { readonly code: string; readonly message: string; readonly causeCode?: string } | null
   /** Reconnect attempts since the link was last up. */
   readonly reconnectAttempt: number
 }
@@ -130,6 +134,8 @@ export class Replica extends Emitter<ReplicaEvents> {
   #ticker: ReturnType<typeof setInterval> | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
   #reconnectAttempt = 0
+  /** Persists that failed in a row (reset by one that succeeds): paces the retries (#dispatch). */
+  #persistFailures = 0
   #wantConnected = false
   #closed = false
   /** Frames that arrived while the dataset was being (re)loaded, applied in order afterwards. */
@@ -138,8 +144,9 @@ export class Replica extends Emitter<ReplicaEvents> {
   #collected: KeyChange[] = []
   #subscriptions = new Set<Subscription>()
   #waiters = new Set<OffsetWaiter>()
-  #lastError: { code: string; message: string } | null = null
+  #lastError: { code: string; message: string; causeCode?: string } | null = null
   #lastStatusJson = ''
+  #lastReported: unknown = undefined
 
   /** Use createReplica(). */
   constructor(options: ReplicaOptions, storage: ReplicaStorage, initial: ReplicaState) {
@@ -272,10 +279,15 @@ export class Replica extends Emitter<ReplicaEvents> {
 
   #scheduleReconnect(): void {
     if (!this.#wantConnected || this.#closed || this.#reconnectTimer !== undefined) return
-    const delay = backoffDelay(this.#reconnectAttempt++, Math.random(), { ...BACKOFF_DEFAULTS, ...this.options.backoff })
+    // Reaching 'streaming' resets the attempts, but a link that streams only to fail persisting again
+    // must still back off: the failures in a row count as attempts too.
+    const attempt = Math.max(this.#reconnectAttempt++, this.#persistFailures - 2)
+    const delay = backoffDelay(attempt, Math.random(), { ...BACKOFF_DEFAULTS, ...this.options.backoff })
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined
-      this.#open()
+      // After a rollback the dataset is being reloaded: the new link starts once it is (frames held
+      // for the old link are dropped by then).
+      void this.ready.then(() => this.#open())
     }, delay)
     this.#publishStatus()
   }
@@ -285,10 +297,30 @@ export class Replica extends Emitter<ReplicaEvents> {
   #dispatch(event: ReplicaEvent): void {
     const step = stepReplica(this.#state, event, this.#machineOptions)
     this.#state = step.state
+    if (event.type === 'persisted') this.#persistFailures = 0
+    else if (event.type === 'persist-failed') this.#persistFailures++
     for (const action of step.actions) this.#perform(action)
     if (this.#state.kind === 'streaming') this.#reconnectAttempt = 0
+    if (event.type === 'persist-failed' && this.#persistFailures >= 2 && this.#state.kind !== 'disconnected') this.#pauseAfterPersistFailures()
     this.#settleWaiters()
     this.#publishStatus()
+  }
+
+  /**
+   * A persist failed again right after a rollback (a full store, a quota that does not free itself).
+   * The machine has asked the master to re-send from the durable point at once, which is right for
+   * a one-off failure but would turn a lasting one into a hot loop (re-send, apply, fail, reload, ...).
+   * So the link is closed and reopened after the reconnect backoff, which grows with the failures in
+   * a row. Reads keep being served from memory, at the durable point; `status.lastError` shows the
+   * failure; once storage takes writes again (space was freed, the data shrank), the next attempt
+   * catches up and the backoff resets.
+   */
+  #pauseAfterPersistFailures(): void {
+    const socket = this.#socket
+    this.#socket = null
+    if (socket !== null) closeSocket(socket, 1000, `persisting failed ${this.#persistFailures} times in a row; retrying after a backoff`)
+    this.#dispatch({ type: 'link-down', now: this.options.clock() })
+    this.#scheduleReconnect()
   }
 
   #perform(action: ReplicaAction): void {
@@ -314,7 +346,10 @@ export class Replica extends Emitter<ReplicaEvents> {
       case 'rollback':
         this.#report(action.error)
         this.#persister.discard()
-        this.#snapshotAbort()
+        // A snapshot still loading replaces everything anyway, and the machine goes on loading it
+        // (a commit of the old data failed meanwhile): keep its shadow dataset and storage writer.
+        // Frames are held until the reload is done, so the snapshot's switch comes after it.
+        if (this.#state.kind !== 'loading-snapshot') this.#snapshotAbort()
         this.#hold()
         this.#loading = this.#reload().catch((error: unknown) => this.#report(error))
         return
@@ -559,7 +594,19 @@ export class Replica extends Emitter<ReplicaEvents> {
 
   /**
    * Resolves once the replica has applied (or, with `durable`, stored) the master's stream up to
-   * `offset` (a master_repl_offset). Rejects after `timeoutMs` when given.
+   * `offset` (a master_repl_offset). Rejects after `timeoutMs` when given, and when the replica is
+   * closed first.
+   *
+   * The rule: it resolves as soon as the offset the replica has applied on its current history is
+   * at least `offset`, whatever the link is doing: streaming, reconnecting, or down. A replica that
+   * applied `offset` and then lost its link still holds that data, so it resolves. Two exceptions:
+   * while a snapshot is loading (`status.state === 'loading-snapshot'`) the data held is about to be
+   * replaced by another image, so it waits until the snapshot is in and judges by the new offset;
+   * and until the replica has synced with a master since it started (`status.lastSync` is null), the
+   * history it restored from storage is not known to be the master's, so it waits for that sync.
+   *
+   * With `durable`, it resolves once storage has committed `offset` on the replica's current
+   * replication ID, in any state: that is a fact about the store, whatever the link does.
    */
   waitForOffset(offset: number, options: { durable?: boolean; timeoutMs?: number } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -578,7 +625,8 @@ export class Replica extends Emitter<ReplicaEvents> {
   #reached(offset: number, durable: boolean): boolean {
     const s = this.#state
     if (s.replid === null) return false
-    return durable ? s.durableReplid === s.replid && s.durableOffset >= offset : s.kind === 'streaming' && s.offset >= offset
+    if (durable) return s.durableReplid === s.replid && s.durableOffset >= offset
+    return s.lastSync !== null && s.kind !== 'loading-snapshot' && s.offset >= offset
   }
 
   #settleWaiters(): void {
@@ -614,8 +662,12 @@ export class Replica extends Emitter<ReplicaEvents> {
   }
 
   #report(error: unknown): void {
+    // One failure, one 'error' event: a failed full-sync persist both rolls back and closes the link.
+    if (error === this.#lastReported) return
+    this.#lastReported = error
     const e = error instanceof Error ? error : new Error(String(error))
-    this.#lastError = { code: (e as { code?: string }).code ?? 'ERR_REPLICA', message: e.message }
+    const causeCode = (e.cause as { code?: unknown } | undefined)?.code
+    this.#lastError = { code: (e as { code?: string }).code ?? 'ERR_REPLICA', message: e.message, ...(typeof causeCode === 'string' ? { causeCode } : {}) }
     if (this.listenerCount('error') > 0) this.emit('error', e)
   }
 }
