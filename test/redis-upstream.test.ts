@@ -85,8 +85,12 @@ describe('upstream mode: a Replicast node replicating a real Redis', () => {
     const node = await startNode(upstream)
     expect(infoField(node.info('replication'), 'role')).toBe('slave')
     expect(infoField(node.info('replication'), 'master_port')).toBe(String(upstream.server.port))
-    // Redis sees us as a replica, with our RESP port as listening-port.
-    expect(await upstream.field('slave0')).toMatch(new RegExp(`ip=127\\.0\\.0\\.1,port=${node.port},state=online`))
+    // Redis sees us as a replica, with our RESP port as listening-port. It puts us `online` only when
+    // it reaps the child that wrote the RDB (Redis: backgroundSaveDoneHandler → updateSlavesWaitingBgsave,
+    // from serverCron), which can be after we found the EOF mark and loaded: until then INFO says
+    // `state=wait_bgsave`. So wait for the state rather than read it once.
+    const online = new RegExp(`^ip=127\\.0\\.0\\.1,port=${node.port},state=online,`)
+    await eventually(async () => online.test((await upstream.field('slave0')) ?? ''), 'Redis to show our node online (slave0)', 20_000)
 
     // Leave Redis's stream in db 5, then attach a replica: no SELECT comes before the next write to
     // db 5, so the replica must start in the snapshot's repl-stream-db.
