@@ -383,6 +383,16 @@ function cpuMs(pid: number): number {
   }
 }
 
+/** Read and write system calls a process has made so far (/proc/<pid>/io: syscr + syscw; Linux). */
+function syscalls(pid: number): number {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'latin1')
+    return Number(/^syscr: (\d+)/m.exec(io)?.[1]) + Number(/^syscw: (\d+)/m.exec(io)?.[1])
+  } catch {
+    return Number.NaN
+  }
+}
+
 function infoFields(info: string): Record<string, string> {
   const fields: Record<string, string> = {}
   for (const line of info.split('\r\n')) {
@@ -609,6 +619,9 @@ interface Propagated {
   /** CPU time per SET (µs, all threads) of the master process, and of the replica processes per replica. */
   readonly masterCpuUs: number
   readonly replicaCpuUs: number
+  /** Read and write system calls per 1,000 SETs (/proc/<pid>/io): how well the I/O is batched. */
+  readonly masterSyscallsPerK: number
+  readonly replicaSyscallsPerK: number
 }
 
 /** N SETs then WAIT, with the CPU time the master's and the replicas' processes spent meanwhile. */
@@ -617,6 +630,8 @@ async function propagate(port: number, replicas: number, sets: number, pids: { m
   try {
     const masterCpu = cpuMs(pids.master)
     const replicaCpu = pids.replicas.reduce((sum, pid) => sum + cpuMs(pid), 0)
+    const masterCalls = syscalls(pids.master)
+    const replicaCalls = pids.replicas.reduce((sum, pid) => sum + syscalls(pid), 0)
     const t0 = performance.now()
     await client.sets(sets)
     const setsMs = performance.now() - t0
@@ -625,7 +640,9 @@ async function propagate(port: number, replicas: number, sets: number, pids: { m
     if (acked < replicas) throw new Error(`WAIT ${replicas} 0 answered ${acked}`)
     const masterCpuUs = ((cpuMs(pids.master) - masterCpu) * 1000) / sets
     const replicaCpuUs = replicas === 0 ? 0 : ((pids.replicas.reduce((sum, pid) => sum + cpuMs(pid), 0) - replicaCpu) * 1000) / sets / replicas
-    return { ms, setsMs, masterCpuUs, replicaCpuUs }
+    const masterSyscallsPerK = ((syscalls(pids.master) - masterCalls) * 1000) / sets
+    const replicaSyscallsPerK = replicas === 0 ? 0 : ((pids.replicas.reduce((sum, pid) => sum + syscalls(pid), 0) - replicaCalls) * 1000) / sets / replicas
+    return { ms, setsMs, masterCpuUs, replicaCpuUs, masterSyscallsPerK, replicaSyscallsPerK }
   } finally {
     client.close()
   }
@@ -654,9 +671,11 @@ async function propagation(replicaCount: number): Promise<{ ours: OursSetup; the
     cpu.theirs.master.values.push(them.masterCpuUs)
     cpu.theirs.replica.values.push(them.replicaCpuUs)
     console.log(`  run ${run + 1}: Redis ${perSecond(sets / (them.ms / 1000))} (master answered at ${perSecond(sets / (them.setsMs / 1000))};` +
-      ` CPU per SET ${micros(them.masterCpuUs)} master, ${micros(them.replicaCpuUs)} each replica),` +
+      ` CPU per SET ${micros(them.masterCpuUs)} master, ${micros(them.replicaCpuUs)} each replica;` +
+      ` syscalls per 1k SETs ${them.masterSyscallsPerK.toFixed(0)} master, ${them.replicaSyscallsPerK.toFixed(0)} each replica),` +
       ` Replicast ${perSecond(sets / (us.ms / 1000))} (master answered at ${perSecond(sets / (us.setsMs / 1000))};` +
-      ` CPU per SET ${micros(us.masterCpuUs)} master, ${micros(us.replicaCpuUs)} each replica); load ${load()}`)
+      ` CPU per SET ${micros(us.masterCpuUs)} master, ${micros(us.replicaCpuUs)} each replica;` +
+      ` syscalls per 1k SETs ${us.masterSyscallsPerK.toFixed(0)} master, ${us.replicaSyscallsPerK.toFixed(0)} each replica); load ${load()}`)
   }
   // CPU per SET does not depend on what else the machine runs: the steadier comparison of the two.
   const masterCpuRatio = best(cpu.ours.master, false) / best(cpu.theirs.master, false)

@@ -10,6 +10,7 @@ export interface LinkTransport {
   sendReply(value: RespValue): void
   sendKeepalive(): void
   sendSnapshotBegin(length: number): void
+  /** A chunk of the snapshot's RDB, with the headroom snapshotter.ts gives every chunk. */
   sendSnapshotChunk(bytes: Uint8Array): void
   /** The snapshot's last chunk was sent (the TCP EOF form writes its end mark here). */
   sendSnapshotEnd(): void

@@ -1,9 +1,10 @@
 // A replica link over our WebSocket framing (docs/protocol.md). Buffered bytes are counted from
 // `ws.send` callbacks, which fire once a frame was written to the socket, so the link can respect
 // back-pressure without reaching into ws's private socket.
-import { encodeMasterFrame, type RespValue } from '@replicast/core'
+import { encodeMasterFrame, MASTER_FRAME_KINDS, type RespValue } from '@replicast/core'
 import type { WebSocket } from 'ws'
 import { LINK_LOW_WATER_BYTES, type LinkTransport } from './link-transport.ts'
+import { SNAPSHOT_CHUNK_HEADROOM_BYTES } from './snapshotter.ts'
 
 const KEEPALIVE = encodeMasterFrame({ kind: 'keepalive' })
 
@@ -54,7 +55,12 @@ export class WebSocketTransport implements LinkTransport {
   }
 
   sendSnapshotChunk(bytes: Uint8Array): void {
-    this.#send(encodeMasterFrame({ kind: 'snapshot-chunk', bytes }))
+    // The snapshotter's chunks have headroom for the kind byte (snapshotter.ts): the frame is the
+    // chunk's own buffer from one byte earlier, not a 1 MB copy per chunk and per replica.
+    if (bytes.byteOffset < SNAPSHOT_CHUNK_HEADROOM_BYTES) return this.#send(encodeMasterFrame({ kind: 'snapshot-chunk', bytes }))
+    const frame = new Uint8Array(bytes.buffer, bytes.byteOffset - 1, bytes.length + 1)
+    frame[0] = MASTER_FRAME_KINDS.snapshotChunk
+    this.#send(frame)
   }
 
   sendSnapshotEnd(): void {

@@ -75,11 +75,16 @@ export class RdbOutput {
     this.#bind()
   }
 
-  /** The bytes written since the last take (a copy), and starts over. */
-  take(): Uint8Array {
-    const out = this.buf.slice(0, this.length)
+  /**
+   * The bytes written since the last take (a copy), and starts over. With `headroomBytes`, the copy
+   * is a view that many bytes into a buffer of its own, so the caller can put a header before it
+   * without copying it again.
+   */
+  take(headroomBytes = 0): Uint8Array {
+    const out = new Uint8Array(headroomBytes + this.length)
+    out.set(this.buf.subarray(0, this.length), headroomBytes)
     this.length = 0
-    return out
+    return headroomBytes === 0 ? out : out.subarray(headroomBytes)
   }
 
   byte(value: number): void {

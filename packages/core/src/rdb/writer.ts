@@ -190,13 +190,17 @@ export class RdbWriter {
     this.#state = STATE_ENDED
   }
 
-  /** The bytes produced since the last take (a fresh array the caller owns). */
-  take(): Uint8Array {
+  /**
+   * The bytes produced since the last take (a fresh array the caller owns). `headroomBytes` > 0: the
+   * array is a view that many bytes into its own buffer, and those bytes before it are the caller's
+   * (a frame header can be written there, and the chunk sent without another copy).
+   */
+  take(headroomBytes = 0): Uint8Array {
     const out = this.#out
     if (this.#state !== STATE_ENDED) this.#crc.update(out.buf, this.#crcFrom, out.length)
     this.#crcFrom = 0
     this.#taken += out.length
-    return out.take()
+    return out.take(headroomBytes)
   }
 
   #expect(state: number, call: string): void {
