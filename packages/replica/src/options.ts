@@ -7,9 +7,12 @@ export interface ReplicaOptions {
   /** The master's replication endpoint, e.g. `ws://127.0.0.1:8080/replication`. */
   readonly url: string
   /**
-   * Where the replica keeps its copy. The in-memory default forgets everything on restart;
-   * use createIndexedDbStorage in browsers and createFileStorage in Node to resume with PSYNC.
-   * @default createMemoryStorage()
+   * Where the replica keeps a durable copy: createIndexedDbStorage in browsers, createFileStorage in
+   * Node, to resume with PSYNC after a restart. Undefined (the default): no storage, the dataset in
+   * memory is the only copy; nothing is committed anywhere, `durableOffset` follows `offset`, and a
+   * restart begins with a full sync. createMemoryStorage() is a storage kept in memory, for tests
+   * (a MemoryBacking survives a replica's re-creation).
+   * @default undefined (no storage)
    */
   readonly storage: ReplicaStorage | undefined
   /**

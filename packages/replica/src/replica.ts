@@ -11,6 +11,12 @@
 //
 // Reads run Redis's read commands against the in-memory dataset; before it is loaded from storage
 // they are answered from storage key by key, so a reload serves reads at once, before any network.
+//
+// Without storage (`options.storage` undefined, the default) the dataset in memory is the only copy:
+// there is no Persister and nothing to load or commit, what is applied is at once what is kept
+// (`persisted` follows every apply, so durableOffset is offset), and a rollback has nothing to
+// reload: the dataset never holds more than the point it rolls back to (a snapshot that fails to
+// load is dropped before it replaces anything). A restart starts empty, with a full sync.
 import {
   backoffDelay,
   BACKOFF_DEFAULTS,
@@ -41,8 +47,7 @@ import { Emitter } from './emitter.ts'
 import { resolveReplicaOptions, type ReplicaOptions } from './options.ts'
 import { Persister, type PersistPoint } from './persister.ts'
 import { readKeys, toReplyValue, type ReplyValue } from './reads.ts'
-import { createMemoryStorage } from './storage/memory.ts'
-import type { FullSyncWriter, ReplicaStorage } from './storage/storage.ts'
+import { StorageError, type FullSyncWriter, type ReplicaStorage } from './storage/storage.ts'
 import { messageBytes, type WebSocketConstructor, type WebSocketLike } from './websocket.ts'
 
 /** What status events carry: the machine's status plus what only the shell knows. */
@@ -53,6 +58,12 @@ export interface ReplicaStatusInfo extends ReplicaStatus {
   readonly lagMs: number | null
   /** Stream bytes applied but not yet durable in storage. */
   readonly unpersistedBytes: number
+  /**
+   * False when the replica keeps no storage (`createReplica` without `storage`): its dataset in
+   * memory is the only copy, `durableOffset` follows `offset`, and a restart begins with a full sync.
+   * Always set by `Replica`; optional for statuses relayed from elsewhere (a browser follower tab).
+   */
+  readonly hasStorage?: boolean
   /**
    * The last error the replica met (link closed, storage failure), or null. `causeCode` is the code
    * of what caused it, when that has one: a failed persist (`ERR_PERSIST_FAILED`) caused by a full
@@ -111,7 +122,8 @@ interface OffsetWaiter {
 interface SnapshotLoad {
   readonly reader: RdbReader
   readonly dataset: Dataset
-  readonly writer: Promise<FullSyncWriter>
+  /** Null without storage. */
+  readonly writer: Promise<FullSyncWriter> | null
   /** Storage writes of the snapshot's records, in order. */
   writes: Promise<void>
   batch: KeyRecord[]
@@ -120,7 +132,13 @@ interface SnapshotLoad {
 
 export class Replica extends Emitter<ReplicaEvents> {
   readonly options: ReplicaOptions
+  /**
+   * The replica's storage; without one (`options.storage` undefined), a read-only view of the
+   * dataset in memory, which is then the only copy (its `commit` and `beginFullSync` reject).
+   */
   readonly storage: ReplicaStorage
+  /** False when there is no storage: the dataset in memory is the only copy. */
+  readonly hasStorage: boolean
   readonly #machineOptions: ReplicaMachineOptions
   readonly #WebSocket: WebSocketConstructor
   #state: ReplicaState
@@ -129,7 +147,8 @@ export class Replica extends Emitter<ReplicaEvents> {
   #readSession: Session = this.#dataset.createSession()
   #loaded = false
   #loading: Promise<void> | null = null
-  #persister: Persister
+  /** Null without storage: nothing to commit. */
+  #persister: Persister | null
   #socket: WebSocketLike | null = null
   #ticker: ReturnType<typeof setInterval> | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
@@ -148,11 +167,12 @@ export class Replica extends Emitter<ReplicaEvents> {
   #lastStatusJson = ''
   #lastReported: unknown = undefined
 
-  /** Use createReplica(). */
-  constructor(options: ReplicaOptions, storage: ReplicaStorage, initial: ReplicaState) {
+  /** Use createReplica(). `storage` null: keep no storage (the dataset is the only copy). */
+  constructor(options: ReplicaOptions, storage: ReplicaStorage | null, initial: ReplicaState) {
     super()
     this.options = options
-    this.storage = storage
+    this.hasStorage = storage !== null
+    this.storage = storage ?? datasetView(() => this.#dataset)
     this.#state = initial
     const WebSocketClass = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
     if (WebSocketClass === undefined) {
@@ -165,7 +185,7 @@ export class Replica extends Emitter<ReplicaEvents> {
       auth: options.auth === undefined ? null : { username: options.auth.username === undefined ? null : utf8ToByteString(options.auth.username), password: utf8ToByteString(options.auth.password) },
       limits: options.limits,
     })
-    this.#persister = this.#newPersister()
+    this.#persister = this.hasStorage ? this.#newPersister() : null
     this.#dataset.subscribe((changes) => { for (const c of changes) this.#collected.push(c) })
   }
 
@@ -180,7 +200,8 @@ export class Replica extends Emitter<ReplicaEvents> {
 
   /** @internal Loads the dataset from storage, then connects if asked. */
   start(): void {
-    this.#loading = this.#reload().catch((error: unknown) => this.#report(error))
+    if (this.hasStorage) this.#loading = this.#reload().catch((error: unknown) => this.#report(error))
+    else this.#loaded = true
     this.#ticker = setInterval(() => this.#dispatch({ type: 'tick', now: this.options.clock() }), this.options.tickMs)
     if (this.options.autoConnect) this.connect()
   }
@@ -234,6 +255,7 @@ export class Replica extends Emitter<ReplicaEvents> {
     }
     this.#waiters.clear()
     await this.#loading
+    if (this.#persister === null) return
     this.#persister.flush()
     await this.#persister.idle()
     await this.storage.close()
@@ -345,11 +367,13 @@ export class Replica extends Emitter<ReplicaEvents> {
         return
       case 'rollback':
         this.#report(action.error)
-        this.#persister.discard()
         // A snapshot still loading replaces everything anyway, and the machine goes on loading it
         // (a commit of the old data failed meanwhile): keep its shadow dataset and storage writer.
         // Frames are held until the reload is done, so the snapshot's switch comes after it.
         if (this.#state.kind !== 'loading-snapshot') this.#snapshotAbort()
+        // Without storage the dataset is already at the durable point (see the header).
+        if (this.#persister === null) return
+        this.#persister.discard()
         this.#hold()
         this.#loading = this.#reload().catch((error: unknown) => this.#report(error))
         return
@@ -376,16 +400,17 @@ export class Replica extends Emitter<ReplicaEvents> {
     }
     const changes = this.#collected
     this.#collected = []
-    this.#persister.record(changes, point, commands.length)
+    if (this.#persister !== null) this.#persister.record(changes, point, commands.length)
     this.#notify(changes)
+    if (this.#persister === null) this.#dispatch({ type: 'persisted', replid: point.replid, offset: point.offset, db: point.db })
   }
 
   // ── Full sync ─────────────────────────────────────────────────────────────────────────────────
 
   #snapshotBegin(): void {
     this.#snapshotAbort()
-    const writer = this.storage.beginFullSync()
-    this.#snapshot = { reader: new RdbReader(), dataset: new Dataset({ role: 'replica' }), writer, writes: writer.then(() => undefined), batch: [], error: null }
+    const writer = this.#persister === null ? null : this.storage.beginFullSync()
+    this.#snapshot = { reader: new RdbReader(), dataset: new Dataset({ role: 'replica' }), writer, writes: writer === null ? Promise.resolve() : writer.then(() => undefined), batch: [], error: null }
   }
 
   #snapshotChunk(bytes: Uint8Array): void {
@@ -395,6 +420,7 @@ export class Replica extends Emitter<ReplicaEvents> {
       for (const event of load.reader.push(bytes)) {
         if (event.kind !== 'key') continue
         load.dataset.loadRecord(event.record)
+        if (load.writer === null) continue
         load.batch.push(event.record)
         if (load.batch.length >= this.options.snapshotWriteBatch) this.#writeSnapshotBatch(load)
       }
@@ -405,9 +431,10 @@ export class Replica extends Emitter<ReplicaEvents> {
 
   #writeSnapshotBatch(load: SnapshotLoad): void {
     const batch = load.batch
+    const writer = load.writer
     load.batch = []
-    if (batch.length === 0) return
-    load.writes = load.writes.then(async () => (await load.writer).write(batch))
+    if (batch.length === 0 || writer === null) return
+    load.writes = load.writes.then(async () => (await writer).write(batch))
   }
 
   #snapshotEnd(point: PersistPoint): void {
@@ -422,7 +449,7 @@ export class Replica extends Emitter<ReplicaEvents> {
       }
     }
     if (load.error !== null) {
-      void load.writer.then((w) => w.abort(), () => undefined)
+      void load.writer?.then((w) => w.abort(), () => undefined)
       // The machine rolls back to the durable point and reconnects for a new full sync.
       this.#dispatch({ type: 'persist-failed', replid: point.replid, offset: point.offset, error: load.error })
       return
@@ -430,27 +457,32 @@ export class Replica extends Emitter<ReplicaEvents> {
     this.#writeSnapshotBatch(load)
     // The switch in memory is immediate (the stream after the snapshot applies to the new data);
     // storage switches generations atomically once every record is written.
-    this.#persister.discard()
+    this.#persister?.discard()
     this.#useDataset(load.dataset)
-    const writes = load.writes
-    void this.#persister.enqueue(async () => {
-      await writes
-      await (await load.writer).commit({ replid: point.replid, offset: point.offset, selectedDb: point.db })
-    }, point)
+    const writer = load.writer
+    if (this.#persister === null || writer === null) {
+      this.#dispatch({ type: 'persisted', replid: point.replid, offset: point.offset, db: point.db })
+    } else {
+      const writes = load.writes
+      void this.#persister.enqueue(async () => {
+        await writes
+        await (await writer).commit({ replid: point.replid, offset: point.offset, selectedDb: point.db })
+      }, point)
+    }
     this.#emitChange({ kind: 'resync', db: -1, key: null, keyBytes: null })
   }
 
   #snapshotAbort(): void {
     const load = this.#snapshot
     this.#snapshot = null
-    if (load !== null) void load.writer.then((w) => w.abort(), () => undefined)
+    if (load !== null) void load.writer?.then((w) => w.abort(), () => undefined)
   }
 
   #useDataset(dataset: Dataset): void {
     this.#dataset = dataset
     this.#applySession = dataset.createSession()
     this.#readSession = dataset.createSession()
-    this.#persister.dataset = dataset
+    if (this.#persister !== null) this.#persister.dataset = dataset
     dataset.subscribe((changes) => { for (const c of changes) this.#collected.push(c) })
     this.#loaded = true
   }
@@ -570,6 +602,8 @@ export class Replica extends Emitter<ReplicaEvents> {
   }
 
   #notify(changes: readonly KeyChange[]): void {
+    // Nobody listening: no change objects (a key's UTF-8 decoding each) for every applied write.
+    if (this.#subscriptions.size === 0 && this.listenerCount('change') === 0) return
     for (const change of changes) {
       this.#emitChange(change.kind === 'flush'
         ? { kind: 'flush', db: change.db, key: null, keyBytes: null }
@@ -646,6 +680,7 @@ export class Replica extends Emitter<ReplicaEvents> {
       loaded: this.#loaded,
       lagMs: base.heardAt === null ? null : Math.max(0, this.options.clock() - base.heardAt),
       unpersistedBytes: s.durableReplid === s.replid ? Math.max(0, s.offset - s.durableOffset) : s.offset,
+      hasStorage: this.hasStorage,
       lastError: this.#lastError,
       reconnectAttempt: this.#reconnectAttempt,
     }
@@ -688,13 +723,42 @@ function closeSocket(socket: WebSocketLike, code: number, reason: string): void 
 }
 
 /**
+ * What `replica.storage` is for a replica without storage: the dataset in memory, read through the
+ * storage interface (`get` and `load` read it as it is now). It takes no writes: the replica keeps
+ * its data in the dataset alone, and storing it elsewhere is what the `storage` option is for.
+ */
+function datasetView(dataset: () => Dataset): ReplicaStorage {
+  const refuse = (): Promise<never> =>
+    Promise.reject(new StorageError('This replica has no storage: its dataset in memory is the only copy, and it takes no writes. Pass the `storage` option to keep a durable copy.'))
+  return {
+    open: async () => null,
+    async load(onRecords) {
+      let batch: KeyRecord[] = []
+      for (const record of dataset().records()) {
+        batch.push(record)
+        if (batch.length === 1000) {
+          onRecords(batch)
+          batch = []
+        }
+      }
+      if (batch.length > 0) onRecords(batch)
+    },
+    get: async (db, key) => dataset().getRecord(db, key),
+    commit: refuse,
+    beginFullSync: refuse,
+    close: async () => undefined,
+  }
+}
+
+/**
  * Creates a replica of the master at `options.url`: opens the storage, serves reads from it at once,
- * loads it into memory, and connects (PSYNC from the stored point, or a full sync).
+ * loads it into memory, and connects (PSYNC from the stored point, or a full sync). Without
+ * `options.storage` it starts empty and keeps its data in memory only.
  */
 export async function createReplica(options: Partial<ReplicaOptions> & { readonly url: string }): Promise<Replica> {
   const resolved = resolveReplicaOptions(options)
-  const storage = resolved.storage ?? createMemoryStorage()
-  const meta = await storage.open()
+  const storage = resolved.storage ?? null
+  const meta = storage === null ? null : await storage.open()
   const initial = initialReplicaState(meta === null ? null : { replid: meta.replid, offset: meta.offset, db: Math.max(0, meta.selectedDb) })
   const replica = new Replica(resolved, storage, initial)
   replica.start()

@@ -5,18 +5,22 @@
 //
 // Values are held serialized with the core's RDB value codec, as the other adapters store them, so a
 // value that would not survive IndexedDB or a file does not survive here either, and a caller can
-// never reach stored state through an object it passed in or got back.
+// never reach stored state through an object it passed in or got back. String values are the
+// exception: they are kept as the (immutable) string itself, which is as safe as a copy, and any byte
+// string survives every adapter; serializing each one cost more than the rest of a commit.
 //
 // "Durable" here means: kept in a MemoryBacking. Pass the same backing to a new storage to simulate a
 // restart (what survives is exactly what commits left); a full sync in progress lives in the storage
 // instance, so a simulated crash loses it, as a real one would.
 import type { ByteString, KeyRecord } from '@replicast/core'
 import { CommitQueue } from './commit-queue.ts'
-import { checkMeta, copyMeta, prepareChanges, prepareRecord, toKeyRecord, type PreparedChange } from './input.ts'
+import { checkChange, checkMeta, checkRecord, copyMeta, encodeValue, toKeyRecord } from './input.ts'
 import { StorageLifecycle, WriterLifecycle } from './lifecycle.ts'
 import {
   kSimulateCrash,
+  StorageInputError,
   StorageQuotaError,
+  type StorageChange,
   type CrashableStorage,
   type FullSyncWriter,
   type ReplicationMeta,
@@ -49,9 +53,60 @@ export const MEMORY_STORAGE_DEFAULTS = Object.freeze({
   loadBatchRecords: 1000,
 } satisfies Omit<Required<MemoryStorageOptions>, 'backing'>)
 
+/**
+ * A value as the store keeps it: RDB-serialized, except a string value, kept as the string itself.
+ * Strings are immutable, so keeping the caller's is as safe as a copy, and any byte string survives
+ * every adapter; serializing each one cost more than the rest of a commit (bench/replication.ts).
+ * `size` is what quotaBytes counts: the RDB encoding's length either way.
+ */
 interface StoredValue {
-  readonly bytes: Uint8Array
+  readonly bytes: Uint8Array | null
+  readonly string: ByteString | null
+  readonly size: number
   readonly expireAt: number | null
+}
+
+/** The length writeRdbValue gives a string value: type byte, length, bytes (or an integer encoding). */
+function rdbStringSize(s: ByteString): number {
+  const n = s.length
+  if (n > 0 && n <= 11 && /^(?:0|-?[1-9][0-9]*)$/.test(s)) {
+    const v = Number(s)
+    if (v >= -128 && v <= 127) return 3
+    if (v >= -32768 && v <= 32767) return 4
+    if (v >= -2147483648 && v <= 2147483647) return 6
+  }
+  return 1 + (n < 64 ? 1 : n < 16384 ? 2 : n <= 0xffffffff ? 5 : 9) + n
+}
+
+function storedValue(record: KeyRecord): StoredValue {
+  checkRecord(record)
+  if (record.value.type === 'string') {
+    const string = record.value.value
+    return { bytes: null, string, size: rdbStringSize(string), expireAt: record.expireAt }
+  }
+  const bytes = encodeValue(record)
+  return { bytes, string: null, size: bytes.length, expireAt: record.expireAt }
+}
+
+type PreparedChange =
+  | { readonly kind: 'set'; readonly db: number; readonly key: ByteString; readonly value: StoredValue }
+  | { readonly kind: 'delete'; readonly db: number; readonly key: ByteString }
+  | { readonly kind: 'flush-db'; readonly db: number }
+  | { readonly kind: 'flush-all' }
+
+function prepareChanges(changes: readonly StorageChange[]): PreparedChange[] {
+  if (!Array.isArray(changes)) throw new StorageInputError('changes must be an array of StorageChange.')
+  const out: PreparedChange[] = new Array(changes.length)
+  for (let i = 0; i < changes.length; i++) {
+    const change = changes[i]!
+    if (change?.kind === 'set') {
+      out[i] = { kind: 'set', db: change.record.db, key: change.record.key, value: storedValue(change.record) }
+    } else {
+      checkChange(change)
+      out[i] = { ...change }
+    }
+  }
+  return out
 }
 
 /** db → key → value; a db without keys has no entry. */
@@ -83,7 +138,7 @@ export interface MemoryStorage extends CrashableStorage {
   estimateBytes(): Promise<number>
 }
 
-const recordBytes = (key: ByteString, value: StoredValue): number => key.length + value.bytes.length
+const recordBytes = (key: ByteString, value: StoredValue): number => key.length + value.size
 
 function putRecord(dbs: Dbs, db: number, key: ByteString, value: StoredValue): StoredValue | undefined {
   let keys = dbs.get(db)
@@ -100,7 +155,8 @@ function dbBytes(keys: Map<ByteString, StoredValue>): number {
 }
 
 function toRecord(db: number, key: ByteString, stored: StoredValue): KeyRecord {
-  return toKeyRecord(db, key, stored.bytes, stored.expireAt, 'a memory store')
+  if (stored.string !== null) return { db, key, value: { type: 'string', value: stored.string }, expireAt: stored.expireAt }
+  return toKeyRecord(db, key, stored.bytes!, stored.expireAt, 'a memory store')
 }
 
 /** One step of a commit, to undo it if the commit as a whole goes over the quota. */
@@ -155,8 +211,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryS
     for (const change of changes) {
       switch (change.kind) {
         case 'set': {
-          const { db, key } = change
-          const value: StoredValue = { bytes: change.bytes, expireAt: change.expireAt }
+          const { db, key, value } = change
           const previous = putRecord(generation.dbs, db, key, value)
           undo.push({ kind: 'key', db, key, previous })
           generation.bytes += recordBytes(key, value) - (previous === undefined ? 0 : recordBytes(key, previous))
@@ -201,11 +256,11 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): MemoryS
     return {
       async write(records) {
         sync.lifecycle.check()
-        const prepared = records.map(prepareRecord)
+        const prepared = records.map((record) => ({ db: record.db, key: record.key, value: storedValue(record) }))
         const before = sync.generation.bytes
         const undo: Undo[] = []
         for (const r of prepared) {
-          const value: StoredValue = { bytes: r.bytes, expireAt: r.expireAt }
+          const value = r.value
           const previous = putRecord(sync.generation.dbs, r.db, r.key, value)
           undo.push({ kind: 'key', db: r.db, key: r.key, previous })
           sync.generation.bytes += recordBytes(r.key, value) - (previous === undefined ? 0 : recordBytes(r.key, previous))
