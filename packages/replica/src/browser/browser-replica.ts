@@ -1,9 +1,19 @@
 // createBrowserReplica(): one replica shared by every tab of an origin that names it (DESIGN §5).
 //
-//   tab ──Web Lock `replicast:<name>`──► leader:   createReplica + worker storage (owner); the only
-//                                                  WebSocket; commits broadcast by its storage worker
-//                                    └─► follower: FollowerCopy (reader worker + BroadcastChannel);
-//                                                  takes over when the lock comes to it
+//   tab ──Web Lock `replicast:<name>`──► leader:   its replica worker runs createReplica (the only
+//                                                  WebSocket; IndexedDB as the store's owner) and
+//                                                  sends each durable commit to the followers
+//                                    └─► follower: its replica worker runs a FollowerCopy (the stored
+//                                                  data, kept current from those commits); takes
+//                                                  over when the lock comes to it
+//
+// Everything heavy runs in the tab's replica worker (replica-worker.ts): the socket, the replica
+// machine, RDB parsing, the in-memory dataset and IndexedDB. This object, on the page's main thread,
+// is a thin proxy: reads, digests and waits are requests to the worker (they are promises anyway),
+// status and changes come back as events, and it keeps what only the page can do: the election, the
+// page's life, the link's clock, and the status it shows the other tabs. DESIGN §9 asks for no
+// main-thread gap over 50 ms while loading; a million keys held, parsed and stored on the page take
+// hundreds (the collector alone, walking a dataset that size, takes more than 50).
 //
 // Both roles offer the same reads, change events, status events and waitForOffset. A follower's
 // status is the leader's (link, lag, last sync, snapshot progress, errors) with its own data point:
@@ -14,22 +24,22 @@
 // stored data, then continues with PSYNC from the durable point (no full sync).
 //
 // The leader reacts to the page's life (page-lifecycle.ts): `offline` closes the link, `online` and
-// coming back to the foreground reconnect at once, and its replica's clock does not count the time
-// the page was frozen or its timers throttled, so a late tick never declares a live master dead.
-import { globMatch, utf8ToByteString, type ByteString, type RespValue } from '@replicast/core'
-import { Emitter } from '../emitter.ts'
-import { type ReplicaOptions } from '../options.ts'
-import { createReplica, type Replica, type ReplicaChange, type ReplicaStatusInfo } from '../replica.ts'
-import { toReplyValue, type ReplyValue } from '../reads.ts'
-import { FollowerCopy } from './follower.ts'
+// coming back to the foreground reconnect at once, and its replica's clock (read here, sent to the
+// worker every tick) does not count the time the page was frozen or its timers throttled, so a late
+// tick never declares a live master dead.
+import { byteStringToUtf8, globMatch, utf8ToByteString, type ByteString } from '@replicast/core'
+import { Emitter, type Listener } from '../emitter.ts'
+import { resolveReplicaOptions, type ReplicaOptions } from '../options.ts'
+import type { ReplicaChange, ReplicaStatusInfo } from '../replica.ts'
+import type { ReplyValue } from '../reads.ts'
+import { messageBytes, type WebSocketConstructor, type WebSocketLike } from '../websocket.ts'
+import { EngineClient } from './engine-client.ts'
+import type { EngineEvent, EngineReplicaOptions, EngineView, RelaySocketEvent } from './engine-protocol.ts'
 import { electLeader, webLocksAvailable, type Election } from './leader-election.ts'
 import { browserOffline, StallClock, watchPage } from './page-lifecycle.ts'
 import type { TabMessage } from './tab-protocol.ts'
-import type { StorageWorkerFactory } from './worker-client.ts'
-import type { WorkerIdbOptions } from './worker-protocol.ts'
-import type { WebSocketConstructor } from '../websocket.ts'
-import { slicedWebSocket } from './sliced-websocket.ts'
-import { createWorkerReader, createWorkerStorage } from './worker-storage.ts'
+import { defaultStorageWorker, type StorageWorkerFactory } from './worker-client.ts'
+import { deserializeError, type WorkerIdbOptions } from './worker-protocol.ts'
 
 export type BrowserReplicaRole = 'leader' | 'follower'
 
@@ -58,7 +68,7 @@ export interface BrowserReplicaOptions extends Partial<Omit<ReplicaOptions, 'url
   readonly name?: string
   /** Options of the IndexedDB store (createIndexedDbStorage's). @default { commitDurability: 'relaxed', fullSyncBatchRecords: 10000 } */
   readonly idb?: WorkerIdbOptions
-  /** Makes the storage worker (tests and unusual bundlers). @default a module worker of storage-worker-entry.ts */
+  /** Makes the tab's replica worker (tests and unusual bundlers). @default a module worker of storage-worker-entry.ts */
   readonly worker?: StorageWorkerFactory
   /** The leader tells the followers its status at most this often while it changes, in ms. @default 250 */
   readonly statusPeriodMs?: number
@@ -82,7 +92,6 @@ export const BROWSER_REPLICA_DEFAULTS = Object.freeze({
   worker: undefined,
   statusPeriodMs: 250,
   stallMs: undefined,
-  snapshotWriteBatch: 1000,
 }) satisfies Partial<BrowserReplicaOptions>
 
 const DEFAULT_NAME = BROWSER_REPLICA_DEFAULTS.name
@@ -106,6 +115,8 @@ const NO_LEADER_STATUS: ReplicaStatusInfo = Object.freeze({
   reconnectAttempt: 0,
 })
 
+const NO_VIEW: EngineView = Object.freeze({ replica: null, point: null, copyLoaded: false })
+
 type Arg = string | Uint8Array | number
 
 function toByteString(arg: Arg): ByteString {
@@ -116,6 +127,11 @@ function toByteString(arg: Arg): ByteString {
   return s
 }
 
+/** An argument as it crosses to the worker: a view of a larger buffer would take the whole buffer along. */
+function portable(arg: Arg): Arg {
+  return arg instanceof Uint8Array && arg.byteLength !== arg.buffer.byteLength ? arg.slice() : arg
+}
+
 interface Subscription {
   readonly db: number | null
   readonly pattern: ByteString
@@ -124,26 +140,26 @@ interface Subscription {
 }
 
 interface Waiter {
-  readonly offset: number
-  readonly durable: boolean
-  readonly resolve: () => void
   readonly reject: (error: Error) => void
-  readonly timer: ReturnType<typeof setTimeout> | undefined
-  attached: Replica | null
 }
 
 export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
   readonly name: string
   readonly #options: BrowserReplicaOptions
+  /** createReplica's options as they go to the worker (checked here, so a mistake throws its own class). */
+  readonly #replicaOptions: EngineReplicaOptions
   readonly #channel: BroadcastChannel
   readonly #clock: StallClock
+  readonly #tickMs: number
+  #ticker: ReturnType<typeof setInterval> | undefined
+  #engine: EngineClient | null = null
+  #view: EngineView = NO_VIEW
   #role: BrowserReplicaRole | 'closed' = 'follower'
   #election: Election | null = null
-  #replica: Replica | null = null
   #promoting: Promise<void> | null = null
-  #follower: FollowerCopy | null = null
   #leaderStatus: ReplicaStatusInfo | null = null
   #wantConnected: boolean
+  #wantChanges = false
   #offline = browserOffline()
   #offlineProbe: ReturnType<typeof setTimeout> | undefined
   #unwatch: () => void = () => {}
@@ -153,24 +169,33 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
   #statusTimer: ReturnType<typeof setTimeout> | undefined
   #lastBroadcast = { json: '', at: 0 }
   #firstRole: ((role: BrowserReplicaRole) => void) | null = null
-  /** Why this tab, leading, has no replica (its storage worker failed to start); retried when back online. */
+  /** Why this tab, leading, has no replica (its worker or store failed to start); retried when back online. */
   #startError: Error | null = null
   #started = false
+  /** Sockets of the page's own WebSocket class (a `WebSocket` option), which the worker drives through here. */
+  readonly #sockets = new Map<number, WebSocketLike>()
 
   /** Use createBrowserReplica(). */
   constructor(options: BrowserReplicaOptions) {
     super()
     this.#options = options
     this.name = options.name ?? DEFAULT_NAME
-    this.#wantConnected = options.autoConnect ?? true
+    const { name: _name, idb: _idb, worker: _worker, statusPeriodMs: _period, stallMs: _stall, WebSocket: _ws, autoConnect, ...rest } = options
+    const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)) as EngineReplicaOptions
+    resolveReplicaOptions(defined)
+    this.#replicaOptions = defined
+    this.#wantConnected = autoConnect ?? true
     const timeoutMs = options.timeoutMs ?? 60_000
-    this.#clock = new StallClock({ stallMs: options.stallMs ?? Math.max(2000, Math.floor(timeoutMs / 4)), stepMs: options.tickMs ?? 100 })
+    this.#tickMs = options.tickMs ?? 100
+    this.#clock = new StallClock({ stallMs: options.stallMs ?? Math.max(2000, Math.floor(timeoutMs / 4)), stepMs: this.#tickMs })
     this.#channel = new BroadcastChannel(`replicast:${this.name}`)
     this.#channel.onmessage = (event: MessageEvent<TabMessage>) => this.#channelOnMessage(event.data)
   }
 
   /** @internal Starts the election; resolves once this tab knows its role and serves reads. */
   async start(): Promise<void> {
+    // The worker loads while the election runs.
+    this.#engine = this.#newEngine()
     const decided = new Promise<BrowserReplicaRole>((resolve) => (this.#firstRole = resolve))
     if (webLocksAvailable()) {
       this.#election = electLeader(`replicast:${this.name}`, {
@@ -199,6 +224,100 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
     })
   }
 
+  // ── The worker ────────────────────────────────────────────────────────────────────────────────
+
+  #newEngine(): EngineClient {
+    const engine: EngineClient = new EngineClient(this.#options.worker ?? defaultStorageWorker, this.name, (event) => this.#engineOnEvent(engine, event))
+    engine.request({
+      op: 'init',
+      name: this.name,
+      options: this.#replicaOptions,
+      // Relaxed: atomic and crash-consistent for a tab or browser crash (an OS crash may lose the last
+      // commits, leaving an earlier consistent point), several times faster per transaction.
+      // fullSyncBatchRecords 10,000: the yardstick's transaction size (DESIGN §9): fewer, larger
+      // transactions while full-syncing.
+      idb: { ...BROWSER_REPLICA_DEFAULTS.idb, ...this.#options.idb },
+      clock: this.#clock.now(),
+      relaySocket: this.#options.WebSocket !== undefined,
+    }).catch(() => {})
+    if (this.#wantChanges) engine.notice({ op: 'changes', want: true })
+    return engine
+  }
+
+  #engineOnEvent(engine: EngineClient, event: EngineEvent): void {
+    if (engine !== this.#engine) return
+    switch (event.event) {
+      case 'view':
+        this.#view = event.view
+        try {
+          this.#update()
+        } finally {
+          // The worker holds the link's frames until status listeners have run (engine-protocol.ts).
+          if (event.seq !== null) engine.notice({ op: 'ack', seq: event.seq })
+        }
+        return
+      case 'changes':
+        for (const [kind, db, keyBytes] of event.changes) {
+          this.#emitChange(kind === 0
+            ? { kind: 'key', db, key: byteStringToUtf8(keyBytes!), keyBytes }
+            : { kind: kind === 1 ? 'flush' : 'resync', db, key: null, keyBytes: null })
+        }
+        return
+      case 'error':
+        this.#report(deserializeError(event.error))
+        return
+      case 'socket':
+        this.#relaySocket(engine, event)
+        return
+    }
+  }
+
+  /** Creates and drives a socket of the page's WebSocket class for the worker. */
+  #relaySocket(engine: EngineClient, event: Extract<EngineEvent, { event: 'socket' }>): void {
+    const send = (e: RelaySocketEvent, transfer: Transferable[] = []) => engine.notice({ op: 'socket', sid: event.sid, event: e }, transfer)
+    switch (event.op) {
+      case 'open': {
+        const WebSocketClass = this.#options.WebSocket as WebSocketConstructor
+        let socket: WebSocketLike
+        try {
+          socket = new WebSocketClass(event.url, event.protocols)
+        } catch (error) {
+          this.#report(error)
+          send({ type: 'close', code: 1006, reason: error instanceof Error ? error.message : String(error) })
+          return
+        }
+        socket.binaryType = 'arraybuffer'
+        this.#sockets.set(event.sid, socket)
+        socket.onopen = () => send({ type: 'open' })
+        socket.onerror = () => send({ type: 'error' })
+        socket.onclose = (e) => {
+          this.#sockets.delete(event.sid)
+          send({ type: 'close', code: e.code, reason: e.reason })
+        }
+        socket.onmessage = (e) => {
+          const bytes = messageBytes(e.data)
+          // A text frame crosses as an empty buffer would not: send it as text, for the replica to refuse.
+          if (bytes === null) return send({ type: 'message', data: e.data as ArrayBuffer })
+          const data = bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer as ArrayBuffer : bytes.slice().buffer
+          send({ type: 'message', data }, [data])
+        }
+        return
+      }
+      case 'send':
+        this.#sockets.get(event.sid)?.send(event.data)
+        return
+      case 'close': {
+        const socket = this.#sockets.get(event.sid)
+        try {
+          socket?.close(event.code, event.reason)
+        } catch {
+          socket?.close()
+        }
+        return
+      }
+    }
+  }
+
   // ── Roles ─────────────────────────────────────────────────────────────────────────────────────
 
   get role(): BrowserReplicaRole {
@@ -208,13 +327,7 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
   #becomeFollower(): void {
     if (this.#role === 'closed') return
     this.#role = 'follower'
-    const follower = new FollowerCopy(createWorkerReader({ name: this.name, worker: this.#options.worker, loadBatchRecords: this.#options.idb?.loadBatchRecords, onBackgroundError: (e) => this.#report(e) }), {
-      change: (change) => { if (this.#follower === follower && this.#replica === null) this.#emitChange(change) },
-      moved: () => this.#update(),
-      error: (error) => this.#report(error),
-    })
-    this.#follower = follower
-    follower.start()
+    this.#engine?.request({ op: 'follow' }).catch((error: unknown) => this.#report(error))
     this.#channel.postMessage({ kind: 'hello' } satisfies TabMessage)
     this.emit('role', 'follower')
     this.#firstRole?.('follower')
@@ -225,6 +338,8 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
   #becomeLeader(): void {
     if (this.#role === 'closed') return
     this.#role = 'leader'
+    // The link's clock: the page's, read every tick (engine-protocol.ts).
+    this.#ticker ??= setInterval(() => this.#engine?.notice({ op: 'clock', now: this.#clock.now() }), this.#tickMs)
     this.#promote()
     this.emit('role', 'leader')
     this.#firstRole?.('leader')
@@ -233,7 +348,13 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
 
   #promote(): void {
     this.#startError = null
-    const promoting = this.#startReplica()
+    // A worker that could not be loaded (offline) is made again.
+    if (this.#engine === null || this.#engine.failed) {
+      this.#engine?.terminate()
+      this.#view = NO_VIEW
+      this.#engine = this.#newEngine()
+    }
+    const promoting = this.#engine.request({ op: 'lead', connect: this.#wantConnected && !this.#offline }).then(() => this.#update())
     this.#promoting = promoting
     promoting.catch((error: unknown) => {
       this.#startError = error instanceof Error ? error : new Error(String(error))
@@ -242,50 +363,6 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
       if (this.#started) this.#report(error)
       this.#update()
     })
-  }
-
-  async #startReplica(): Promise<void> {
-    const o = this.#options
-    const { name: _name, idb, worker, statusPeriodMs: _period, stallMs: _stall, ...replicaOptions } = o
-    const storage = createWorkerStorage({
-      name: this.name,
-      broadcast: `replicast:${this.name}`,
-      worker,
-      // Relaxed: atomic and crash-consistent for a tab or browser crash (an OS crash may lose the last
-      // commits, leaving an earlier consistent point), several times faster per transaction.
-      // fullSyncBatchRecords 10,000: the yardstick's transaction size (DESIGN §9): fewer, larger
-      // transactions while full-syncing.
-      ...BROWSER_REPLICA_DEFAULTS.idb,
-      ...idb,
-      onBackgroundError: (e) => this.#report(e),
-    })
-    const WebSocketClass = replicaOptions.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
-    const replica = await createReplica({
-      // Smaller than the shell's default: each batch is checked and packed on the main thread.
-      snapshotWriteBatch: BROWSER_REPLICA_DEFAULTS.snapshotWriteBatch,
-      ...replicaOptions,
-      WebSocket: WebSocketClass === undefined ? undefined : slicedWebSocket(WebSocketClass),
-      storage,
-      autoConnect: this.#wantConnected && !this.#offline,
-      clock: this.#clock.now,
-    })
-    if (this.#role === 'closed') {
-      await replica.close()
-      return
-    }
-    this.#replica = replica
-    replica.on('status', () => this.#update())
-    replica.on('change', (change) => this.#emitChange(change))
-    replica.on('error', (error) => this.#report(error))
-    for (const waiter of this.#waiters) this.#attach(waiter, replica)
-    // Reads move from the follower copy (if this tab followed) to the replica once it has loaded.
-    void replica.ready.then(async () => {
-      const follower = this.#follower
-      this.#follower = null
-      await follower?.close()
-      this.#update()
-    })
-    this.#update()
   }
 
   // ── The channel ───────────────────────────────────────────────────────────────────────────────
@@ -299,15 +376,12 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
     if (message.kind === 'status') {
       this.#leaderStatus = message.status
       this.#update()
-      return
     }
-    this.#follower?.handle(message)
   }
 
   #broadcastStatus(force: boolean): void {
-    const replica = this.#replica
-    if (replica === null || this.#role !== 'leader') return
-    const status = replica.status
+    if (this.#view.replica === null || this.#role !== 'leader') return
+    const status = this.status
     const now = Date.now()
     const period = this.#options.statusPeriodMs ?? STATUS_PERIOD_DEFAULT_MS
     // Changes of link, state, sync or error go at once; offsets and lag at most every period.
@@ -323,22 +397,21 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
     }
     this.#lastBroadcast = { json, at: now }
     // As this tab shows it (heardAt in wall-clock time), for followers to show as theirs.
-    this.#channel.postMessage({ kind: 'status', status: this.status } satisfies TabMessage)
+    this.#channel.postMessage({ kind: 'status', status } satisfies TabMessage)
   }
 
   // ── The page ──────────────────────────────────────────────────────────────────────────────────
 
   #pageOnOffline(): void {
     this.#offline = true
-    const replica = this.#replica
-    if (replica === null || !this.#wantConnected) return
-    replica.disconnect()
+    if (this.#role !== 'leader' || !this.#wantConnected) return
+    this.#engine?.notice({ op: 'disconnect' })
     // Should the browser be wrong about being offline, try anyway after a long, jittered while.
     clearTimeout(this.#offlineProbe)
     const maxDelayMs = this.#options.backoff?.maxDelayMs ?? 30_000
     this.#offlineProbe = setTimeout(() => {
       this.#offlineProbe = undefined
-      if (this.#wantConnected && this.#role === 'leader') this.#replica?.connect()
+      if (this.#wantConnected && this.#role === 'leader') this.#engine?.notice({ op: 'connect' })
     }, Math.round(maxDelayMs * (0.5 + Math.random() / 2)))
   }
 
@@ -346,17 +419,17 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
     this.#offline = false
     clearTimeout(this.#offlineProbe)
     this.#offlineProbe = undefined
-    // A takeover that failed (its storage worker could not be loaded while offline) is retried now.
-    if (this.#role === 'leader' && this.#replica === null && this.#startError !== null) this.#promote()
-    const replica = this.#replica
-    if (replica === null || !this.#wantConnected) return
-    replica.connect()
-    replica.reconnectNow()
+    if (this.#role !== 'leader') return
+    // A takeover that failed (its worker could not be loaded while offline) is retried now.
+    if (this.#view.replica === null && this.#startError !== null) this.#promote()
+    if (!this.#wantConnected) return
+    this.#engine?.notice({ op: 'connect' })
+    this.#engine?.notice({ op: 'reconnect-now' })
   }
 
   #pageOnResumed(): void {
     if (this.#offline || !this.#wantConnected) return
-    this.#replica?.reconnectNow()
+    this.#engine?.notice({ op: 'reconnect-now' })
   }
 
   // ── Connecting ────────────────────────────────────────────────────────────────────────────────
@@ -365,41 +438,38 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
   connect(): void {
     if (this.#role === 'closed') throw new Error('connect() after close()')
     this.#wantConnected = true
-    if (!this.#offline) this.#replica?.connect()
+    if (!this.#offline && this.#role === 'leader') this.#engine?.notice({ op: 'connect' })
   }
 
   /** Closes the link and stops reconnecting; data stays readable. */
   disconnect(): void {
     this.#wantConnected = false
     clearTimeout(this.#offlineProbe)
-    this.#replica?.disconnect()
+    if (this.#role === 'leader') this.#engine?.notice({ op: 'disconnect' })
   }
 
   /** Reconnects now instead of waiting out the backoff. */
   reconnectNow(): void {
-    if (this.#wantConnected) this.#replica?.reconnectNow()
+    if (this.#wantConnected && this.#role === 'leader') this.#engine?.notice({ op: 'reconnect-now' })
   }
 
   // ── Reads ─────────────────────────────────────────────────────────────────────────────────────
 
-  /** Where reads go: the leader's replica once loaded; until then a follower copy this tab still has. */
-  #readTarget(): Replica | FollowerCopy {
-    const replica = this.#replica
-    const follower = this.#follower
-    if (replica !== null && (replica.status.loaded || follower === null || !follower.loaded)) return replica
-    if (follower !== null) return follower
-    throw this.#startError ?? new Error('The replica is closed.')
+  /** The worker, for a read; rejects once closed. */
+  #live(): EngineClient {
+    const engine = this.#engine
+    if (engine === null || this.#role === 'closed') throw this.#startError ?? new Error('The replica is closed.')
+    return engine
   }
 
-  async #read(args: readonly Arg[], db: number, encoding: 'utf8' | 'bytes'): Promise<ReplyValue> {
-    if (args.length === 0) throw new TypeError('A command needs at least its name.')
-    await this.#promoting?.catch(() => {})
-    const target = this.#readTarget()
-    if (target instanceof FollowerCopy) {
-      const reply: RespValue = await target.read(args.map(toByteString), db)
-      return toReplyValue(reply, encoding)
+  // Posted at once (no await before): a read started in a status listener sees the data of that status.
+  #read(args: readonly Arg[], db: number, encoding: 'utf8' | 'bytes'): Promise<ReplyValue> {
+    if (args.length === 0) return Promise.reject(new TypeError('A command needs at least its name.'))
+    try {
+      return this.#live().request({ op: 'read', args: args.map(portable), db, encoding })
+    } catch (error) {
+      return Promise.reject(error)
     }
-    return encoding === 'utf8' ? target.call(args, db) : target.callBytes(args, db)
   }
 
   /** Runs a read command (GET, HGETALL, ZRANGE … WITHSCORES, SCAN, …); bulk strings as UTF-8 text. */
@@ -453,19 +523,14 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
   get ready(): Promise<void> {
     return (async () => {
       await this.#promoting?.catch(() => {})
-      await this.#readTarget().ready
+      await this.#live().request({ op: 'ready' })
     })()
   }
 
   /** DEBUG DIGEST of the data this tab's reads see (once loaded). */
   async digest(): Promise<string> {
     await this.#promoting?.catch(() => {})
-    const target = this.#readTarget()
-    if (target instanceof FollowerCopy) {
-      await target.ready
-      return (this.#follower ?? target).digest()
-    }
-    return target.digest()
+    return this.#live().request({ op: 'digest' })
   }
 
   // ── Subscriptions ─────────────────────────────────────────────────────────────────────────────
@@ -477,7 +542,30 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
   subscribe(pattern: Arg, listener: (change: ReplicaChange) => void, options: { glob?: boolean; db?: number | null } = {}): () => void {
     const subscription: Subscription = { pattern: toByteString(pattern), glob: options.glob ?? false, db: options.db === undefined ? 0 : options.db, listener }
     this.#subscriptions.add(subscription)
-    return () => this.#subscriptions.delete(subscription)
+    this.#syncWantChanges()
+    return () => {
+      this.#subscriptions.delete(subscription)
+      this.#syncWantChanges()
+    }
+  }
+
+  override on<K extends keyof BrowserReplicaEvents>(event: K, listener: Listener<BrowserReplicaEvents[K]>): () => void {
+    const off = super.on(event, listener)
+    if (event === 'change') this.#syncWantChanges()
+    return off
+  }
+
+  override off<K extends keyof BrowserReplicaEvents>(event: K, listener: Listener<BrowserReplicaEvents[K]>): void {
+    super.off(event, listener)
+    if (event === 'change') this.#syncWantChanges()
+  }
+
+  /** The worker sends changes only while someone here listens to them. */
+  #syncWantChanges(): void {
+    const want = this.#subscriptions.size > 0 || this.listenerCount('change') > 0
+    if (want === this.#wantChanges) return
+    this.#wantChanges = want
+    this.#engine?.notice({ op: 'changes', want })
   }
 
   #emitChange(change: ReplicaChange): void {
@@ -501,51 +589,40 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
    */
   waitForOffset(offset: number, options: { durable?: boolean; timeoutMs?: number } = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.#role === 'closed') return reject(new Error('The replica is closed.'))
+      if (this.#role === 'closed' || this.#engine === null) return reject(new Error('The replica is closed.'))
+      const engine = this.#engine
       let waiter: Waiter
+      let id = 0
       const settle = (error: Error | null) => {
         if (!this.#waiters.delete(waiter)) return
-        clearTimeout(waiter.timer)
+        clearTimeout(timer)
         if (error === null) resolve()
         else reject(error)
       }
       const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+        engine.cancel(id)
         const s = this.status
         settle(new Error(`waitForOffset(${offset}) timed out after ${options.timeoutMs} ms at offset ${s.offset} (durable ${s.durableOffset}), link ${s.link}, role ${s.role}.`))
       }, options.timeoutMs)
-      waiter = { offset, durable: options.durable ?? false, resolve: () => settle(null), reject: (e) => settle(e), timer, attached: null }
+      waiter = { reject: (e) => settle(e) }
       this.#waiters.add(waiter)
-      if (this.#replica !== null) this.#attach(waiter, this.#replica)
-      this.#settleFollowerWaiters()
+      const request = engine.requestWithId({ op: 'wait', offset, durable: options.durable ?? false })
+      id = request.id
+      request.promise.then(() => settle(null), (error: Error) => settle(error))
     })
   }
 
-  #attach(waiter: Waiter, replica: Replica): void {
-    if (waiter.attached === replica) return
-    waiter.attached = replica
-    replica.waitForOffset(waiter.offset, { durable: waiter.durable }).then(waiter.resolve, () => {})
-  }
-
-  #settleFollowerWaiters(): void {
-    const point = this.#follower?.point
-    if (point === null || point === undefined || this.#replica !== null) return
-    for (const waiter of this.#waiters) if (point.offset >= waiter.offset) waiter.resolve()
-  }
-
   get status(): BrowserReplicaStatus {
-    const replica = this.#replica
-    if (replica !== null) {
-      const s = replica.status
+    const { replica: s, point, copyLoaded } = this.#view
+    if (s !== null) {
       // The replica's clock skips the time the page was not running; report heardAt as wall time.
-      const heardAt = s.lagMs === null ? null : Date.now() - s.lagMs
-      return { ...s, heardAt, role: 'leader', leaderOffset: s.offset }
+      const lagMs = s.heardAt === null ? null : Math.max(0, this.#clock.now() - s.heardAt)
+      return { ...s, lagMs, heardAt: lagMs === null ? null : Date.now() - lagMs, role: 'leader', leaderOffset: s.offset }
     }
-    // A follower shows its leader's status; a leader without a replica (still starting, or its storage
+    // A follower shows its leader's status; a leader without a replica (still starting, or its worker
     // failed to start) shows a link that is down and, if any, why.
     const leading = this.#role === 'leader'
     const leader = leading ? NO_LEADER_STATUS : this.#leaderStatus ?? NO_LEADER_STATUS
-    const follower = this.#follower
-    const point = follower?.point ?? null
     const startError = this.#startError
     return {
       ...leader,
@@ -553,7 +630,7 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
       replid: point?.replid ?? null,
       offset: point?.offset ?? 0,
       durableOffset: point?.offset ?? 0,
-      loaded: follower?.loaded ?? false,
+      loaded: copyLoaded,
       unpersistedBytes: 0,
       lastError: startError === null ? leader.lastError : { code: (startError as { code?: string }).code ?? 'ERR_STORAGE', message: startError.message },
       leaderOffset: leading || this.#leaderStatus === null ? null : leader.offset,
@@ -561,7 +638,6 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
   }
 
   #update(): void {
-    this.#settleFollowerWaiters()
     if (this.#role === 'leader') this.#broadcastStatus(false)
     if (this.listenerCount('status') === 0) return
     const status = this.status
@@ -585,13 +661,18 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
     this.#unwatch()
     clearTimeout(this.#offlineProbe)
     clearTimeout(this.#statusTimer)
+    clearInterval(this.#ticker)
     for (const waiter of [...this.#waiters]) waiter.reject(new Error('The replica was closed before it reached the offset.'))
     await this.#promoting?.catch(() => {})
-    const replica = this.#replica
-    const follower = this.#follower
-    this.#replica = null
-    this.#follower = null
-    await Promise.all([replica?.close(), follower?.close()])
+    const engine = this.#engine
+    if (engine !== null) {
+      // The worker closes its replica (every commit lands) and its store, then goes.
+      await engine.request({ op: 'close' }).catch(() => {})
+      this.#engine = null
+      engine.terminate()
+    }
+    for (const socket of this.#sockets.values()) socket.close()
+    this.#sockets.clear()
     // Only now may another tab take over: the store is closed and every commit has landed.
     await this.#election?.release()
     this.#channel.close()

@@ -4,6 +4,8 @@
 //   readSnapshot   the meta and every record of its generation, in ONE readonly transaction: a
 //                  consistent image at the meta's offset, however the leader commits meanwhile
 //   readRecord     one record of the current generation, with the meta, in one transaction
+//   createIdbReader  a follower's read-only view (open, load, get) built on those two, for the tab's
+//                  replica worker (replica-worker.ts): values decoded where the data is used
 //
 // Why not the adapter itself: its open() removes every generation but the current one, which in a
 // follower tab would delete the generation the leader is writing during a full sync; and its load()
@@ -13,9 +15,10 @@
 // The layout (object stores `records` [generation, db, key] → {v, x?} and `meta` 'current' →
 // {format, generation, replid, offset, selectedDb}) is the adapter's; this file must follow it. The
 // storage contract suite runs against the worker storage, whose loads and gets come from here.
+import { readRdbValue, type ByteString, type KeyRecord } from '@replicast/core'
 import { INDEXEDDB_SCHEMA_VERSION } from '../storage/indexeddb.ts'
-import { StorageError } from '../storage/storage.ts'
-import type { RecordPacker } from './record-codec.ts'
+import { StorageClosedError, StorageCorruptError, StorageError, type ReplicationMeta } from '../storage/storage.ts'
+import type { WorkerReader } from './worker-storage.ts'
 
 export interface StoredMeta {
   readonly format: number
@@ -25,12 +28,12 @@ export interface StoredMeta {
   readonly selectedDb: number
 }
 
-interface StoredRecord {
+export interface StoredRecord {
   readonly v: Uint8Array
   readonly x?: number
 }
 
-type RecordKey = [generation: number, db: number, key: string]
+export type RecordKey = [generation: number, db: number, key: string]
 
 const META_FORMAT = 1
 const META_KEY = 'current'
@@ -67,7 +70,7 @@ export async function openReplicaDatabase(factory: IDBFactory, name: string): Pr
 }
 
 /**
- * Packs every record of the current generation into batches of `batchRecords`, calling `onBatch` with
+ * Reads every record of the current generation in batches of `batchRecords`, calling `onBatch` with
  * each (synchronously, between requests), and returns the meta they are the state at.
  *
  * `consistent`: read everything in ONE readonly transaction, a snapshot however the leader commits
@@ -82,8 +85,7 @@ export async function readSnapshot(
   name: string,
   batchRecords: number,
   consistent: boolean,
-  newPacker: () => RecordPacker,
-  onBatch: (packer: RecordPacker) => void,
+  onBatch: (keys: readonly RecordKey[], values: readonly StoredRecord[]) => void,
 ): Promise<StoredMeta | undefined> {
   let tx = db.transaction(['meta', 'records'], 'readonly')
   const meta = checkFormat(await request(tx.objectStore('meta').get(META_KEY) as IDBRequest<StoredMeta | undefined>), name)
@@ -99,13 +101,7 @@ export async function readSnapshot(
       request(records.getAll(range, batchRecords)) as Promise<StoredRecord[]>,
     ])
     if (keys.length === 0) break
-    const packer = newPacker()
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!
-      const value = values[i]!
-      packer.set(key[1], key[2], value.v, value.x ?? null)
-    }
-    onBatch(packer)
+    onBatch(keys, values)
     if (keys.length < batchRecords) break
     range = IDBKeyRange.bound(keys[keys.length - 1]!, end, true, true)
   }
@@ -125,4 +121,62 @@ export async function readRecord(db: IDBDatabase, name: string, dbIndex: number,
 export async function readMeta(db: IDBDatabase, name: string): Promise<StoredMeta | undefined> {
   const tx = db.transaction('meta', 'readonly')
   return checkFormat(await request(tx.objectStore('meta').get(META_KEY) as IDBRequest<StoredMeta | undefined>), name)
+}
+
+const toMeta = (meta: StoredMeta | undefined): ReplicationMeta | null =>
+  meta === undefined ? null : { replid: meta.replid, offset: meta.offset, selectedDb: meta.selectedDb }
+
+function decodeStored(dbIndex: number, key: ByteString, stored: StoredRecord, name: string): KeyRecord {
+  try {
+    return { db: dbIndex, key, value: readRdbValue(stored.v), expireAt: stored.x ?? null }
+  } catch (error) {
+    throw new StorageCorruptError(`A stored value in IndexedDB database "${name}" does not decode: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error })
+  }
+}
+
+/**
+ * A read-only view of a replica's store for the thread that uses the data (a follower tab's replica
+ * worker): loads are one consistent snapshot (one readonly transaction), never disturbed by the
+ * leader's commits, and nothing is ever written or cleaned up.
+ */
+export function createIdbReader(options: { readonly name: string; readonly loadBatchRecords?: number; readonly factory?: IDBFactory }): WorkerReader {
+  const { name } = options
+  const batchRecords = options.loadBatchRecords ?? 2000
+  let database: IDBDatabase | null = null
+  let closed = false
+  const opened = (): IDBDatabase => {
+    if (closed) throw new StorageClosedError(`IndexedDB reader "${name}"`)
+    if (database === null) throw new StorageError(`IndexedDB reader "${name}" is not open yet; await open() before using it.`)
+    return database
+  }
+  return {
+    async open() {
+      const factory = options.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+      if (factory === undefined) throw new StorageError('IndexedDB is not available here.')
+      const db = await openReplicaDatabase(factory, name)
+      if (closed) {
+        db.close()
+        throw new StorageClosedError(`IndexedDB reader "${name}"`)
+      }
+      database = db
+      return toMeta(await readMeta(db, name))
+    },
+    async load(onRecords) {
+      const meta = await readSnapshot(opened(), name, batchRecords, true, (keys, values) => {
+        const records: KeyRecord[] = new Array(keys.length)
+        for (let i = 0; i < keys.length; i++) records[i] = decodeStored(keys[i]![1], keys[i]![2], values[i]!, name)
+        onRecords(records)
+      })
+      return toMeta(meta)
+    },
+    async get(dbIndex, key) {
+      const { record } = await readRecord(opened(), name, dbIndex, key)
+      return record === undefined ? undefined : decodeStored(dbIndex, key, record, name)
+    },
+    async close() {
+      closed = true
+      database?.close()
+      database = null
+    },
+  }
 }

@@ -64,3 +64,26 @@ export function electLeader(lockName: string, hooks: { onLeader(): void; onFollo
     },
   }
 }
+
+interface WorkerLocks {
+  request(name: string, callback: () => Promise<void>): Promise<void>
+}
+
+/**
+ * Takes the Web Lock that fences the writers of one store: held by the worker (not the tab) for as
+ * long as it owns the store, so it is released exactly when the worker closes the store or dies. A new
+ * leader's worker waits here until the previous leader's worker is gone, so two workers never write
+ * the same store, even while a closing tab's worker finishes its last transaction.
+ */
+export async function storeOwnerLock(name: string): Promise<() => void> {
+  const locks = (globalThis as { navigator?: { locks?: WorkerLocks } }).navigator?.locks
+  if (locks === undefined) return () => {}
+  let release: () => void = () => {}
+  await new Promise<void>((acquired) => {
+    void locks.request(`replicast-storage:${name}`, () => new Promise<void>((resolve) => {
+      release = resolve
+      acquired()
+    }))
+  })
+  return release
+}

@@ -15,6 +15,7 @@
 import { createIndexedDbStorage, type IndexedDbStorage } from '../storage/indexeddb.ts'
 import { StorageClosedError, StorageError, type FullSyncWriter, type ReplicationMeta } from '../storage/storage.ts'
 import { openReplicaDatabase, readMeta, readRecord, readSnapshot, type StoredMeta } from './idb-reader.ts'
+import { storeOwnerLock } from './leader-election.ts'
 import { decodeChanges, decodeRecords, RecordPacker } from './record-codec.ts'
 import type { TabMessage, TabPoint } from './tab-protocol.ts'
 import { serializeError, type WorkerMessage, type WorkerReply, type WorkerRequest } from './worker-protocol.ts'
@@ -27,29 +28,6 @@ export interface WorkerScope {
 
 /** Records per batch read and sent to the main thread while loading (which unpacks them a slice at a time). */
 const LOAD_BATCH_DEFAULT = 2000
-
-interface WorkerLocks {
-  request(name: string, callback: () => Promise<void>): Promise<void>
-}
-
-/**
- * Takes the Web Lock that fences the writers of one store: held by the worker (not the tab) for as
- * long as it owns the store, so it is released exactly when the worker closes the store or dies. A new
- * leader's worker waits here until the previous leader's worker is gone, so two workers never write
- * the same store, even while a closing tab's worker finishes its last transaction.
- */
-async function ownerLock(name: string): Promise<() => void> {
-  const locks = (globalThis as { navigator?: { locks?: WorkerLocks } }).navigator?.locks
-  if (locks === undefined) return () => {}
-  let release: () => void = () => {}
-  await new Promise<void>((acquired) => {
-    void locks.request(`replicast-storage:${name}`, () => new Promise<void>((resolve) => {
-      release = resolve
-      acquired()
-    }))
-  })
-  return release
-}
 
 export function serveStorageWorker(scope: WorkerScope): void {
   let name = ''
@@ -103,7 +81,7 @@ export function serveStorageWorker(scope: WorkerScope): void {
         const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB
         if (factory === undefined) throw new StorageError('IndexedDB is not available in this worker.')
         if (request.mode === 'owner') {
-          releaseOwnerLock = await ownerLock(name)
+          releaseOwnerLock = await storeOwnerLock(name)
           try {
             storage = createIndexedDbStorage({
               name,
@@ -125,7 +103,9 @@ export function serveStorageWorker(scope: WorkerScope): void {
         return meta === undefined ? null : { replid: meta.replid, offset: meta.offset, selectedDb: meta.selectedDb }
       }
       case 'load': {
-        const meta = await readSnapshot(idb(), name, loadBatchRecords, mode === 'reader', () => new RecordPacker(), (packer) => {
+        const meta = await readSnapshot(idb(), name, loadBatchRecords, mode === 'reader', (keys, values) => {
+          const packer = new RecordPacker()
+          for (let i = 0; i < keys.length; i++) packer.set(keys[i]![1], keys[i]![2], values[i]!.v, values[i]!.x ?? null)
           const batch = packer.finish()
           reply({ id, batch }, [batch])
         })

@@ -126,6 +126,17 @@ export interface IndexedDbStorage extends CrashableStorage {
   readonly name: string
 }
 
+/**
+ * @internal What a store's owner learns once each write has landed, in commit order (the browser
+ * replica's worker tells its follower tabs with these). `committed` gets the changes as stored, values
+ * already serialized, so nothing is encoded twice. Hooks must not throw; they run after the
+ * transaction committed, so nothing they do can undo it.
+ */
+export interface IndexedDbCommitHooks {
+  committed?(changes: readonly PreparedChange[], meta: ReplicationMeta): void
+  switched?(meta: ReplicationMeta): void
+}
+
 function keyRange(): typeof IDBKeyRange {
   const range = (globalThis as { IDBKeyRange?: typeof IDBKeyRange }).IDBKeyRange
   if (range === undefined) throw new StorageError('IDBKeyRange is not defined; in Node, load fake-indexeddb/auto before using the IndexedDB adapter.')
@@ -213,7 +224,7 @@ async function openDatabase(factory: IDBFactory, name: string): Promise<Db> {
   return db as unknown as Db
 }
 
-export function createIndexedDbStorage(options: IndexedDbStorageOptions): IndexedDbStorage {
+export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: IndexedDbCommitHooks = {}): IndexedDbStorage {
   const settings = { ...INDEXEDDB_STORAGE_DEFAULTS, ...options }
   const { name, commitDurability, fullSyncBatchRecords, loadBatchRecords, deleteBatchRecords } = settings
   const bad: string[] = []
@@ -360,6 +371,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions): Indexe
               sync.lifecycle.end('committed')
               release()
               dropInBackground(newGeneration)
+              hooks.switched?.(stored)
             }
           },
           false,
@@ -415,32 +427,38 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions): Indexe
     },
 
     async load(onRecords) {
-      const tx = database().transaction('records', 'readonly')
-      const store = tx.store
+      // A readonly transaction per batch, not one for the whole load: Chromium runs a readwrite
+      // transaction (the background removal of an old generation) only after every readonly one
+      // created before it, and every later transaction, a read of one key above all, after that. One
+      // transaction of a million records would hold those reads for the whole load. Nothing writes
+      // the current generation meanwhile (the shell does not commit while it loads).
+      const db = database()
       const end = [generation + 1]
       let range = generationRange(generation)
-      let callbackFailed = false
-      try {
-        for (;;) {
-          const [keys, values] = await Promise.all([store.getAllKeys(range, loadBatchRecords), store.getAll(range, loadBatchRecords)])
-          if (keys.length === 0) break
-          const records: KeyRecord[] = new Array(keys.length)
-          for (let i = 0; i < keys.length; i++) {
-            const key = keys[i]!
-            const value = values[i]!
-            records[i] = toKeyRecord(key[1], key[2], value.v, value.x ?? null, where)
-          }
-          callbackFailed = true
-          onRecords(records)
-          callbackFailed = false
-          if (keys.length < loadBatchRecords) break
-          range = keyRange().bound(keys[keys.length - 1]!, end, true, true)
+      for (;;) {
+        let keys: RecordKey[]
+        let values: StoredRecord[]
+        let done: Promise<void> | null = null
+        try {
+          const tx = db.transaction('records', 'readonly')
+          done = tx.done
+          ;[keys, values] = await Promise.all([tx.store.getAllKeys(range, loadBatchRecords), tx.store.getAll(range, loadBatchRecords)])
+        } catch (error) {
+          throw idbError(error, `loading ${where}`)
+        } finally {
+          done?.catch(() => {})
         }
-        await tx.done
-      } catch (error) {
-        tx.done.catch(() => {})
+        if (keys.length === 0) break
+        const records: KeyRecord[] = new Array(keys.length)
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i]!
+          const value = values[i]!
+          records[i] = toKeyRecord(key[1], key[2], value.v, value.x ?? null, where)
+        }
         // The caller's own failure goes back to it as it is.
-        throw callbackFailed ? error : idbError(error, `loading ${where}`)
+        onRecords(records)
+        if (keys.length < loadBatchRecords) break
+        range = keyRange().bound(keys[keys.length - 1]!, end, true, true)
       }
     },
 
@@ -459,7 +477,10 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions): Indexe
         checkMeta(meta)
         const prepared = prepareChanges(changes)
         const stored = copyMeta(meta)
-        return () => writeCommit(prepared, stored)
+        return async () => {
+          await writeCommit(prepared, stored)
+          hooks.committed?.(prepared, stored)
+        }
       })
     },
 

@@ -1,0 +1,644 @@
+// The replica worker: a dedicated Worker per tab in which a browser replica does all its work, so
+// that nothing heavy ever runs on the page's main thread (DESIGN §9: no main-thread gap over 50 ms).
+// The page holds a thin proxy (browser-replica.ts); this is the replica:
+//
+//   leader tab    createReplica here: the WebSocket, the replica machine, the in-memory dataset, RDB
+//                 parsing, and the IndexedDB adapter as the store's only writer (Web Lock
+//                 `replicast-storage:<name>`); each commit, once durable, goes to the follower tabs
+//                 on BroadcastChannel `replicast-data:<name>` with the value bytes IndexedDB stored
+//   follower tab  FollowerCopy here: the stored data, loaded from IndexedDB and kept current from the
+//                 leader's commits; reads before it is loaded go to IndexedDB key by key
+//   a follower that is made leader keeps serving reads from its copy until its replica has loaded
+//
+// Reads, digests and waits are requests from the page (engine-protocol.ts); status and changes go
+// back as events: a change of link, state, sync or loading at once (holding the link's next frames
+// until the page has seen it), offsets and lag at most every VIEW_PERIOD_MS, and everything due
+// before any reply.
+//
+// Deliberately left out: the election, the page's life (online, visibility) and the status shown to
+// other tabs: the page does those, and tells this worker what to do.
+import { utf8ToByteString, type ByteString } from '@replicast/core'
+import { createReplica, type Replica, type ReplicaChange } from '../replica.ts'
+import { ReplicaCommandError, toReplyValue, type ReplyValue } from '../reads.ts'
+import { createIndexedDbStorage, type IndexedDbStorage } from '../storage/indexeddb.ts'
+import type { PreparedChange } from '../storage/input.ts'
+import type { ReplicaStorage, ReplicationMeta } from '../storage/storage.ts'
+import type { WebSocketConstructor, WebSocketLike } from '../websocket.ts'
+import type { EngineEvent, EngineMessage, EngineNotice, EngineOutput, EngineRequest, EngineView, FlatChange, RelaySocketEvent } from './engine-protocol.ts'
+import { FollowerCopy } from './follower.ts'
+import { createIdbReader } from './idb-reader.ts'
+import { storeOwnerLock } from './leader-election.ts'
+import { RecordPacker } from './record-codec.ts'
+import type { TabMessage, TabPoint } from './tab-protocol.ts'
+import { serializeError } from './worker-protocol.ts'
+
+/** The part of a DedicatedWorkerGlobalScope the engine uses. */
+export interface EngineScope {
+  onmessage: ((event: MessageEvent<EngineMessage>) => void) | null
+  postMessage(message: EngineOutput, transfer: Transferable[]): void
+}
+
+/** Offsets and lag go to the page at most this often (changes of link, state or sync go at once). */
+const VIEW_PERIOD_MS = 50
+/** A reading of the page's clock this many ticks past the last is a jump (see Gate.holdForTick). */
+const JUMP_TICKS = 10
+
+type Arg = string | Uint8Array | number
+type InitRequest = Extract<EngineRequest, { op: 'init' }>
+
+function toByteString(arg: Arg): ByteString {
+  if (typeof arg === 'number') return String(arg)
+  if (typeof arg === 'string') return utf8ToByteString(arg)
+  let s = ''
+  for (let i = 0; i < arg.length; i++) s += String.fromCharCode(arg[i]!)
+  return s
+}
+
+/** The BroadcastChannel on which the leader's worker sends commits to the followers' workers. */
+export const dataChannelName = (name: string): string => `replicast-data:${name}`
+
+/** Packs what a commit stored (values as stored) for the follower tabs (tab-protocol.ts). */
+function packStored(changes: readonly PreparedChange[]): ArrayBuffer {
+  let size = 8
+  for (const c of changes) size += c.kind === 'set' ? 24 + c.key.length + c.bytes.length : c.kind === 'delete' ? 8 + c.key.length : 4
+  const packer = new RecordPacker(size)
+  for (const c of changes) {
+    switch (c.kind) {
+      case 'set': packer.set(c.db, c.key, c.bytes, c.expireAt); break
+      case 'delete': packer.delete(c.db, c.key); break
+      case 'flush-db': packer.flushDb(c.db); break
+      case 'flush-all': packer.flushAll(); break
+    }
+  }
+  return packer.finish()
+}
+
+interface Wait {
+  readonly offset: number
+  readonly durable: boolean
+  readonly resolve: () => void
+  attached: Replica | null
+}
+
+/**
+ * Holds the link's events while the page has not yet seen a change of status (see the header), and
+ * after a jump of the page's clock until the replica has ticked on it.
+ */
+class Gate {
+  #seq: number | null = null
+  #tick: ReturnType<typeof setTimeout> | undefined
+  readonly #held: (() => void)[] = []
+
+  get #closed(): boolean {
+    return this.#seq !== null || this.#tick !== undefined
+  }
+
+  close(seq: number): void {
+    this.#seq = seq
+  }
+
+  open(seq: number | null): void {
+    if (seq !== null && seq !== this.#seq) return
+    this.#seq = null
+    if (seq === null) {
+      clearTimeout(this.#tick)
+      this.#tick = undefined
+    }
+    this.#release()
+  }
+
+  /**
+   * The page's clock jumped (its timers were stopped: a frozen tab, a closed lid). On the page, the
+   * late tick runs before the frames that waited in the socket, so a master silent for longer than
+   * the link's timeout is found silent; here the replica ticks on its own timer, every `tickMs`, so
+   * frames wait until that tick has run.
+   */
+  holdForTick(tickMs: number): void {
+    clearTimeout(this.#tick)
+    this.#tick = setTimeout(() => {
+      this.#tick = undefined
+      this.#release()
+    }, tickMs + 1)
+  }
+
+  #release(): void {
+    // A held event may close the gate again: the rest then waits.
+    while (this.#held.length > 0 && !this.#closed) this.#held.shift()!()
+  }
+
+  deliver(event: () => void): void {
+    if (!this.#closed && this.#held.length === 0) event()
+    else this.#held.push(event)
+  }
+}
+
+/** A WebSocket class whose events wait at `gate`; otherwise `Base` as is. */
+function gatedWebSocket(Base: WebSocketConstructor, gate: Gate): WebSocketConstructor {
+  return class GatedWebSocket implements WebSocketLike {
+    readonly #socket: WebSocketLike
+    onopen: ((event: unknown) => void) | null = null
+    onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null = null
+    onerror: ((event: unknown) => void) | null = null
+    onmessage: ((event: { readonly data: unknown }) => void) | null = null
+
+    constructor(url: string, protocols?: string | string[]) {
+      const socket = new Base(url, protocols)
+      this.#socket = socket
+      socket.onopen = (event) => gate.deliver(() => this.onopen?.(event))
+      socket.onmessage = (event) => gate.deliver(() => this.onmessage?.(event))
+      socket.onclose = (event) => gate.deliver(() => this.onclose?.(event))
+      socket.onerror = (event) => this.onerror?.(event)
+    }
+
+    get binaryType(): string {
+      return this.#socket.binaryType
+    }
+
+    set binaryType(value: string) {
+      this.#socket.binaryType = value
+    }
+
+    get readyState(): number {
+      return this.#socket.readyState
+    }
+
+    send(data: Uint8Array): void {
+      this.#socket.send(data)
+    }
+
+    close(code?: number, reason?: string): void {
+      this.#socket.close(code, reason)
+    }
+  }
+}
+
+/** The page's own WebSocket class (a `WebSocket` option), driven from here through the page. */
+class RelaySockets {
+  readonly #sockets = new Map<number, RelaySocket>()
+  #next = 1
+
+  constructor(readonly post: (event: EngineEvent) => void) {}
+
+  get WebSocket(): WebSocketConstructor {
+    const relay = this
+    return class extends RelaySocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(relay, relay.#next++)
+        relay.#sockets.set(this.sid, this)
+        relay.post({ event: 'socket', sid: this.sid, op: 'open', url, protocols })
+      }
+    }
+  }
+
+  receive(sid: number, event: RelaySocketEvent): void {
+    const socket = this.#sockets.get(sid)
+    if (socket === undefined) return
+    if (event.type === 'close') this.#sockets.delete(sid)
+    socket.receive(event)
+  }
+}
+
+class RelaySocket implements WebSocketLike {
+  binaryType = 'arraybuffer'
+  readyState = 0
+  onopen: ((event: unknown) => void) | null = null
+  onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null = null
+  onerror: ((event: unknown) => void) | null = null
+  onmessage: ((event: { readonly data: unknown }) => void) | null = null
+
+  constructor(readonly relay: RelaySockets, readonly sid: number) {}
+
+  send(data: Uint8Array): void {
+    this.relay.post({ event: 'socket', sid: this.sid, op: 'send', data })
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.readyState < 2) this.readyState = 2
+    this.relay.post({ event: 'socket', sid: this.sid, op: 'close', code, reason })
+  }
+
+  receive(event: RelaySocketEvent): void {
+    switch (event.type) {
+      case 'open':
+        this.readyState = 1
+        this.onopen?.({})
+        return
+      case 'message':
+        this.onmessage?.({ data: event.data })
+        return
+      case 'close':
+        this.readyState = 3
+        this.onclose?.({ code: event.code, reason: event.reason })
+        return
+      case 'error':
+        this.onerror?.({})
+        return
+    }
+  }
+}
+
+export class ReplicaEngine {
+  readonly #post: (message: EngineOutput, transfer?: Transferable[]) => void
+  #init: InitRequest | null = null
+  /** The link clock: the page's last reading. */
+  #clock = 0
+  #role: 'follower' | 'leader' | null = null
+  #replica: Replica | null = null
+  #copy: FollowerCopy | null = null
+  #leading: Promise<void> | null = null
+  #leadError: Error | null = null
+  #channel: BroadcastChannel | null = null
+  #releaseLock: (() => void) | null = null
+  #wantConnected = false
+  #wantChanges = false
+  #changes: FlatChange[] = []
+  #changesQueued = false
+  readonly #waits = new Map<number, Wait>()
+  #viewKey = ''
+  #viewDirty = false
+  #viewTimer: ReturnType<typeof setTimeout> | undefined
+  #seq = 0
+  readonly #gate = new Gate()
+  #relay: RelaySockets | null = null
+  #closed = false
+
+  constructor(post: (message: EngineOutput, transfer?: Transferable[]) => void) {
+    this.#post = post
+  }
+
+  receive(message: EngineMessage): void {
+    if (!('id' in message)) {
+      this.#notice(message)
+      return
+    }
+    const { id } = message
+    this.#handle(id, message).then(
+      (value) => {
+        this.#flush()
+        this.#post({ id, ok: true, value })
+      },
+      (error: unknown) => {
+        this.#flush()
+        this.#post({ id, ok: false, error: serializeError(error), ...(error instanceof ReplicaCommandError ? { reply: error.reply } : {}) })
+      },
+    )
+  }
+
+  // ── Requests ──────────────────────────────────────────────────────────────────────────────────
+
+  async #handle(id: number, request: EngineRequest): Promise<unknown> {
+    switch (request.op) {
+      case 'init':
+        this.#init = request
+        this.#clock = request.clock
+        if (request.relaySocket) this.#relay = new RelaySockets((event) => this.#send(event))
+        return null
+      case 'follow':
+        this.#follow()
+        return null
+      case 'lead':
+        await this.#lead(request.connect)
+        return null
+      case 'read':
+        return this.#read(request.args, request.db, request.encoding)
+      case 'digest': {
+        await this.#leading?.catch(() => {})
+        const target = this.#readTarget()
+        if (target instanceof FollowerCopy) {
+          await target.ready
+          return (this.#copy ?? target).digest()
+        }
+        return target.digest()
+      }
+      case 'ready':
+        await this.#leading?.catch(() => {})
+        await this.#readTarget().ready
+        return null
+      case 'wait':
+        await new Promise<void>((resolve) => {
+          const wait: Wait = { offset: request.offset, durable: request.durable, resolve, attached: null }
+          this.#waits.set(id, wait)
+          if (this.#replica !== null) this.#attach(id, wait, this.#replica)
+          this.#settleCopyWaits()
+        })
+        return null
+      case 'close':
+        await this.#close()
+        return null
+    }
+  }
+
+  #notice(notice: EngineNotice): void {
+    switch (notice.op) {
+      case 'clock': {
+        const jump = notice.now - this.#clock
+        this.#clock = notice.now
+        const tickMs = Number(this.#init?.options['tickMs'] ?? 100)
+        if (jump > JUMP_TICKS * tickMs && this.#replica !== null) this.#gate.holdForTick(tickMs)
+        return
+      }
+      case 'connect':
+        this.#wantConnected = true
+        this.#replica?.connect()
+        return
+      case 'disconnect':
+        this.#wantConnected = false
+        this.#replica?.disconnect()
+        return
+      case 'reconnect-now':
+        this.#replica?.reconnectNow()
+        return
+      case 'changes':
+        this.#wantChanges = notice.want
+        return
+      case 'ack':
+        this.#gate.open(notice.seq)
+        return
+      case 'cancel':
+        this.#waits.delete(notice.wait)
+        return
+      case 'socket':
+        this.#relay?.receive(notice.sid, notice.event)
+        return
+    }
+  }
+
+  // ── Roles ─────────────────────────────────────────────────────────────────────────────────────
+
+  #options(): InitRequest {
+    if (this.#init === null) throw new Error('The replica worker was not initialized.')
+    return this.#init
+  }
+
+  #dataChannel(): BroadcastChannel {
+    this.#channel ??= new BroadcastChannel(dataChannelName(this.#options().name))
+    return this.#channel
+  }
+
+  #follow(): void {
+    if (this.#closed || this.#role !== null) return
+    this.#role = 'follower'
+    const { name, idb } = this.#options()
+    const copy = new FollowerCopy(createIdbReader({ name, loadBatchRecords: idb.loadBatchRecords }), {
+      change: (change) => {
+        if (this.#copy === copy && this.#replica === null) this.#emitChange(change)
+      },
+      moved: () => this.#viewChanged(),
+      error: (error) => this.#report(error),
+    })
+    this.#copy = copy
+    this.#dataChannel().onmessage = (event: MessageEvent<TabMessage>) => {
+      if (this.#role === 'follower') this.#copy?.handle(event.data)
+    }
+    copy.start()
+    this.#viewChanged()
+  }
+
+  async #lead(connect: boolean): Promise<void> {
+    if (this.#closed) throw new Error('The replica is closed.')
+    this.#role = 'leader'
+    this.#wantConnected = connect
+    if (this.#replica !== null) return
+    if (this.#leading !== null && this.#leadError === null) return this.#leading
+    this.#leadError = null
+    const leading = this.#startReplica()
+    this.#leading = leading
+    try {
+      await leading
+    } catch (error) {
+      this.#leadError = error instanceof Error ? error : new Error(String(error))
+      this.#viewChanged()
+      throw error
+    }
+  }
+
+  async #startReplica(): Promise<void> {
+    const { name, idb, options } = this.#options()
+    // Waits until the previous leader's worker is gone (its tab closed): one writer per store.
+    const release = await storeOwnerLock(name)
+    if (this.#closed) {
+      release()
+      return
+    }
+    this.#releaseLock = release
+    let replica: Replica
+    try {
+      const storage = this.#leaderStorage(createIndexedDbStorage({ name, ...idb, onBackgroundError: (error) => this.#report(error) }, {
+        committed: (changes, meta) => this.#announceCommit(changes, meta),
+        switched: (meta) => this.#announceSwitch(meta),
+      }))
+      const Base = this.#relay?.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+      const connect = this.#wantConnected
+      replica = await createReplica({
+        ...options,
+        WebSocket: Base === undefined ? undefined : gatedWebSocket(Base, this.#gate),
+        storage,
+        autoConnect: connect,
+        clock: () => this.#clock,
+      })
+      // The page may have asked otherwise while the store opened.
+      if (this.#wantConnected !== connect) {
+        if (this.#wantConnected) replica.connect()
+        else replica.disconnect()
+      }
+    } catch (error) {
+      this.#releaseLock = null
+      release()
+      throw error
+    }
+    if (this.#closed) {
+      await replica.close()
+      return
+    }
+    this.#replica = replica
+    replica.on('status', () => this.#viewChanged())
+    replica.on('change', (change) => this.#emitChange(change))
+    replica.on('error', (error) => this.#report(error))
+    for (const [id, wait] of this.#waits) this.#attach(id, wait, replica)
+    // Reads move from the follower copy (if this tab followed) to the replica once it has loaded.
+    void replica.ready.then(async () => {
+      const copy = this.#copy
+      this.#copy = null
+      await copy?.close()
+      this.#viewChanged()
+    })
+    this.#viewChanged()
+  }
+
+  // ── The store, and the follower tabs ──────────────────────────────────────────────────────────
+
+  /** The last durable point, as the followers know it (what the next commit builds on). */
+  #durable: TabPoint | null = null
+
+  #leaderStorage(adapter: IndexedDbStorage): ReplicaStorage {
+    return {
+      open: async () => {
+        const meta = await adapter.open()
+        this.#durable = meta === null ? null : { replid: meta.replid, offset: meta.offset }
+        return meta
+      },
+      load: (onRecords) => adapter.load(onRecords),
+      get: (db, key) => adapter.get(db, key),
+      commit: (changes, meta) => adapter.commit(changes, meta),
+      beginFullSync: () => adapter.beginFullSync(),
+      close: () => adapter.close(),
+      ...(adapter.estimateBytes === undefined ? {} : { estimateBytes: () => adapter.estimateBytes!() }),
+    }
+  }
+
+  #announce(message: TabMessage): void {
+    try {
+      this.#channel?.postMessage(message)
+    } catch (error) {
+      this.#report(error)
+    }
+  }
+
+  #announceCommit(changes: readonly PreparedChange[], meta: ReplicationMeta): void {
+    const point: TabPoint = { replid: meta.replid, offset: meta.offset }
+    this.#dataChannel()
+    this.#announce({ kind: 'commit', prev: this.#durable, point, batch: packStored(changes) })
+    this.#durable = point
+  }
+
+  #announceSwitch(meta: ReplicationMeta): void {
+    this.#durable = { replid: meta.replid, offset: meta.offset }
+    this.#dataChannel()
+    this.#announce({ kind: 'switch', point: this.#durable })
+  }
+
+  // ── Reads ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** Where reads go: the leader's replica once loaded; until then a follower copy this tab still has. */
+  #readTarget(): Replica | FollowerCopy {
+    const replica = this.#replica
+    const copy = this.#copy
+    if (replica !== null && (replica.status.loaded || copy === null || !copy.loaded)) return replica
+    if (copy !== null) return copy
+    throw this.#leadError ?? new Error('The replica is closed.')
+  }
+
+  async #read(args: readonly Arg[], db: number, encoding: 'utf8' | 'bytes'): Promise<ReplyValue> {
+    if (this.#leading !== null && this.#replica === null) await this.#leading.catch(() => {})
+    const target = this.#readTarget()
+    if (target instanceof FollowerCopy) return toReplyValue(await target.read(args.map(toByteString), db), encoding)
+    return encoding === 'utf8' ? target.call(args, db) : target.callBytes(args, db)
+  }
+
+  // ── Waits ─────────────────────────────────────────────────────────────────────────────────────
+
+  #attach(id: number, wait: Wait, replica: Replica): void {
+    if (wait.attached === replica) return
+    wait.attached = replica
+    replica.waitForOffset(wait.offset, { durable: wait.durable }).then(() => {
+      if (this.#waits.delete(id)) wait.resolve()
+    }, () => {})
+  }
+
+  #settleCopyWaits(): void {
+    const point = this.#copy?.point
+    if (point === null || point === undefined || this.#replica !== null) return
+    for (const [id, wait] of this.#waits) {
+      if (point.offset < wait.offset) continue
+      this.#waits.delete(id)
+      wait.resolve()
+    }
+  }
+
+  // ── Events to the page ────────────────────────────────────────────────────────────────────────
+
+  #view(): EngineView {
+    const copy = this.#copy
+    return { replica: this.#replica?.status ?? null, point: copy?.point ?? null, copyLoaded: copy?.loaded ?? false }
+  }
+
+  /** Called on every change the page may show: at once when it matters, else at most every VIEW_PERIOD_MS. */
+  #viewChanged(): void {
+    this.#settleCopyWaits()
+    if (this.#closed) return
+    this.#viewDirty = true
+    const view = this.#view()
+    const r = view.replica
+    const key = JSON.stringify([
+      r?.link, r?.state, r?.replid, r?.lastSync, r?.lastError, r?.loaded, r?.reconnectAttempt, r?.snapshot === null, r?.stats,
+      view.point?.replid, view.copyLoaded, this.#copy !== null, this.#leadError?.message,
+    ])
+    if (key !== this.#viewKey) {
+      this.#viewKey = key
+      this.#postView(view, true)
+      return
+    }
+    this.#viewTimer ??= setTimeout(() => {
+      this.#viewTimer = undefined
+      if (this.#viewDirty && !this.#closed) this.#postView(this.#view(), false)
+    }, VIEW_PERIOD_MS)
+  }
+
+  #postView(view: EngineView, gate: boolean): void {
+    this.#viewDirty = false
+    let seq: number | null = null
+    if (gate) {
+      seq = ++this.#seq
+      this.#gate.close(seq)
+    }
+    this.#send({ event: 'view', view, seq })
+  }
+
+  #emitChange(change: ReplicaChange): void {
+    if (!this.#wantChanges) return
+    this.#changes.push([change.kind === 'key' ? 0 : change.kind === 'flush' ? 1 : 2, change.db, change.keyBytes])
+    if (this.#changesQueued) return
+    this.#changesQueued = true
+    queueMicrotask(() => this.#flushChanges())
+  }
+
+  #flushChanges(): void {
+    this.#changesQueued = false
+    if (this.#changes.length === 0) return
+    const changes = this.#changes
+    this.#changes = []
+    this.#post({ event: 'changes', changes })
+  }
+
+  /** Posts an event after the changes due before it. */
+  #send(event: EngineEvent): void {
+    this.#flushChanges()
+    this.#post(event)
+  }
+
+  /** Everything due, before a reply. */
+  #flush(): void {
+    if (this.#viewDirty && !this.#closed) this.#postView(this.#view(), false)
+    else this.#flushChanges()
+  }
+
+  #report(error: unknown): void {
+    this.#send({ event: 'error', error: serializeError(error) })
+  }
+
+  // ── Closing ───────────────────────────────────────────────────────────────────────────────────
+
+  async #close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    clearTimeout(this.#viewTimer)
+    this.#waits.clear()
+    this.#gate.open(null)
+    await this.#leading?.catch(() => {})
+    const replica = this.#replica
+    const copy = this.#copy
+    this.#replica = null
+    this.#copy = null
+    await Promise.all([replica?.close(), copy?.close()])
+    this.#channel?.close()
+    this.#channel = null
+    this.#releaseLock?.()
+    this.#releaseLock = null
+  }
+}
+
+/** Serves the page's requests in this worker (storage-worker-entry.ts chooses this on an engine's first message). */
+export function serveReplicaWorker(scope: EngineScope): void {
+  const engine = new ReplicaEngine((message, transfer) => scope.postMessage(message, transfer ?? []))
+  scope.onmessage = (event) => engine.receive(event.data)
+}
