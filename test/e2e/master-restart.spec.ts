@@ -17,7 +17,7 @@ test('a master restarted with a new replid: a full resync; old data stays readab
   writeDataset(master, 'new', 3000)
   await app.reconnectNow()
 
-  await app.page.waitForFunction((replid) => window.e2e.status().replid === replid, master.replid)
+  await app.waitForReplid(master.replid)
   await app.waitForOffset(master.offset, { durable: true })
   expect(await app.digest()).toBe(master.digest())
   expect(await app.get('old:0:s')).toBeNull()

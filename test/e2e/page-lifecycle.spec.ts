@@ -53,6 +53,8 @@ test('coming back to the foreground, or online, reconnects at once instead of wa
   await app.waitForLink('down')
   master.command(['SET', 'k', '2'])
   await app.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')))
+  // The restarted master has a new history: its offsets mean something once the replica follows it.
+  await app.waitForReplid(master.replid)
   await app.waitForOffset(master.offset, { durable: true })
   expect(await app.get('k')).toBe('2')
 
@@ -60,6 +62,7 @@ test('coming back to the foreground, or online, reconnects at once instead of wa
   await app.waitForLink('down')
   master.command(['SET', 'k', '3'])
   await app.page.evaluate(() => window.dispatchEvent(new Event('online')))
+  await app.waitForReplid(master.replid)
   await app.waitForOffset(master.offset, { durable: true })
   expect(await app.get('k')).toBe('3')
 })

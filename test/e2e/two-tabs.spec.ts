@@ -54,7 +54,7 @@ test('a follower follows its leader through a full resync from a restarted maste
   master = await masters.restart(master)
   writeDataset(master, 'new', 500)
   await leader.reconnectNow()
-  await follower.page.waitForFunction((replid) => window.e2e.status().replid === replid, master.replid)
+  await follower.waitForReplid(master.replid)
   await follower.waitForOffset(master.offset)
   expect(await follower.digest()).toBe(master.digest())
   expect(await follower.get('old:0:s')).toBeNull()

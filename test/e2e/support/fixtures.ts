@@ -44,6 +44,14 @@ export class App {
     return this.status()
   }
 
+  /**
+   * Waits until the replica follows the history `replid` (a restarted master's, say): offsets belong
+   * to a history, so a wait on a new master's offset comes after this.
+   */
+  async waitForReplid(replid: string): Promise<void> {
+    await this.page.waitForFunction((r) => window.e2e.status().replid === r, replid, { polling: 'raf' })
+  }
+
   /** Waits until this tab has the role `role`. */
   async waitForRole(role: 'leader' | 'follower'): Promise<void> {
     await this.page.waitForFunction((r) => window.e2e.role() === r, role, { polling: 'raf' })
