@@ -2,7 +2,17 @@
 // are exactly Redis's (WRONGTYPE, ranges, scores, hidden expired keys). This file turns replies into
 // JavaScript values, and says which keys a read needs when it must be answered from storage before
 // the dataset is loaded.
-import { byteStringToBytes, byteStringToUtf8, ReplicastError, type ByteString, type RespValue } from '@replicast/core'
+import { bytesToByteString, byteStringToBytes, byteStringToUtf8, ReplicastError, utf8ToByteString, type ByteString, type RespValue } from '@replicast/core'
+
+/** A read's argument as callers give it: text (sent as UTF-8), raw bytes, or a number. */
+export type ReadArg = string | Uint8Array | number
+
+/** A read's argument as the dataset takes it. */
+export function argToByteString(arg: ReadArg): ByteString {
+  if (typeof arg === 'number') return String(arg)
+  if (typeof arg === 'string') return utf8ToByteString(arg)
+  return bytesToByteString(arg)
+}
 
 /** A reply as JavaScript: bulk strings as text (UTF-8) or bytes, integers as numbers, arrays as arrays. */
 export type ReplyValue = string | Uint8Array | number | bigint | null | ReplyValue[]

@@ -46,7 +46,7 @@ import {
 import { Emitter } from './emitter.ts'
 import { resolveReplicaOptions, type ReplicaOptions } from './options.ts'
 import { Persister, type PersistPoint } from './persister.ts'
-import { readKeys, toReplyValue, type ReplyValue } from './reads.ts'
+import { argToByteString as toByteString, readKeys, toReplyValue, type ReadArg as Arg, type ReplyValue } from './reads.ts'
 import { StorageError, type FullSyncWriter, type ReplicaStorage } from './storage/storage.ts'
 import { messageBytes, type WebSocketConstructor, type WebSocketLike } from './websocket.ts'
 
@@ -94,15 +94,6 @@ export interface ReplicaEvents {
   error: [Error]
 }
 
-type Arg = string | Uint8Array | number
-
-function toByteString(arg: Arg): ByteString {
-  if (typeof arg === 'number') return String(arg)
-  if (typeof arg === 'string') return utf8ToByteString(arg)
-  let s = ''
-  for (let i = 0; i < arg.length; i++) s += String.fromCharCode(arg[i]!)
-  return s
-}
 
 interface Subscription {
   readonly db: number | null

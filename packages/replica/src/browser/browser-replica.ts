@@ -27,11 +27,11 @@
 // coming back to the foreground reconnect at once, and its replica's clock (read here, sent to the
 // worker every tick) does not count the time the page was frozen or its timers throttled, so a late
 // tick never declares a live master dead.
-import { byteStringToUtf8, globMatch, utf8ToByteString, type ByteString } from '@replicast/core'
+import { byteStringToUtf8, globMatch, type ByteString } from '@replicast/core'
 import { Emitter, type Listener } from '../emitter.ts'
 import { resolveReplicaOptions, type ReplicaOptions } from '../options.ts'
 import type { ReplicaChange, ReplicaStatusInfo } from '../replica.ts'
-import type { ReplyValue } from '../reads.ts'
+import { argToByteString as toByteString, type ReadArg as Arg, type ReplyValue } from '../reads.ts'
 import { messageBytes, type WebSocketConstructor, type WebSocketLike } from '../websocket.ts'
 import { EngineClient } from './engine-client.ts'
 import type { EngineEvent, EngineReplicaOptions, EngineView, RelaySocketEvent } from './engine-protocol.ts'
@@ -117,14 +117,10 @@ const NO_LEADER_STATUS: ReplicaStatusInfo = Object.freeze({
 
 const NO_VIEW: EngineView = Object.freeze({ replica: null, point: null, copyLoaded: false })
 
-type Arg = string | Uint8Array | number
 
-function toByteString(arg: Arg): ByteString {
-  if (typeof arg === 'number') return String(arg)
-  if (typeof arg === 'string') return utf8ToByteString(arg)
-  let s = ''
-  for (let i = 0; i < arg.length; i++) s += String.fromCharCode(arg[i]!)
-  return s
+/** The fields of `options` that are set: `{ x: undefined }` means "the default", as when x is absent. */
+function definedFields<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>
 }
 
 /** An argument as it crosses to the worker: a view of a larger buffer would take the whole buffer along. */
@@ -181,7 +177,7 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
     this.#options = options
     this.name = options.name ?? DEFAULT_NAME
     const { name: _name, idb: _idb, worker: _worker, statusPeriodMs: _period, stallMs: _stall, WebSocket: _ws, autoConnect, ...rest } = options
-    const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)) as EngineReplicaOptions
+    const defined = definedFields(rest) as EngineReplicaOptions
     resolveReplicaOptions(defined)
     this.#replicaOptions = defined
     this.#wantConnected = autoConnect ?? true
@@ -236,7 +232,7 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
       // commits, leaving an earlier consistent point), several times faster per transaction.
       // fullSyncBatchRecords 10,000: the yardstick's transaction size (DESIGN §9): fewer, larger
       // transactions while full-syncing.
-      idb: { ...BROWSER_REPLICA_DEFAULTS.idb, ...this.#options.idb },
+      idb: { ...BROWSER_REPLICA_DEFAULTS.idb, ...definedFields(this.#options.idb ?? {}) },
       clock: this.#clock.now(),
       relaySocket: this.#options.WebSocket !== undefined,
     }).catch(() => {})

@@ -17,9 +17,8 @@
 //
 // Deliberately left out: the election, the page's life (online, visibility) and the status shown to
 // other tabs: the page does those, and tells this worker what to do.
-import { utf8ToByteString, type ByteString } from '@replicast/core'
 import { createReplica, type Replica, type ReplicaChange } from '../replica.ts'
-import { ReplicaCommandError, toReplyValue, type ReplyValue } from '../reads.ts'
+import { argToByteString as toByteString, ReplicaCommandError, toReplyValue, type ReadArg as Arg, type ReplyValue } from '../reads.ts'
 import { createIndexedDbStorage, type IndexedDbStorage } from '../storage/indexeddb.ts'
 import type { PreparedChange } from '../storage/input.ts'
 import type { ReplicaStorage, ReplicationMeta } from '../storage/storage.ts'
@@ -43,16 +42,7 @@ const VIEW_PERIOD_MS = 50
 /** A reading of the page's clock this many ticks past the last is a jump (see Gate.holdForTick). */
 const JUMP_TICKS = 10
 
-type Arg = string | Uint8Array | number
 type InitRequest = Extract<EngineRequest, { op: 'init' }>
-
-function toByteString(arg: Arg): ByteString {
-  if (typeof arg === 'number') return String(arg)
-  if (typeof arg === 'string') return utf8ToByteString(arg)
-  let s = ''
-  for (let i = 0; i < arg.length; i++) s += String.fromCharCode(arg[i]!)
-  return s
-}
 
 /** The BroadcastChannel on which the leader's worker sends commits to the followers' workers. */
 export const dataChannelName = (name: string): string => `replicast-data:${name}`
