@@ -11,7 +11,8 @@
 // (DESIGN §9): raw IndexedDB `put`s of the same records in transactions of 10,000 with durability
 // 'relaxed' (full sync), and raw coalesced writes, ≤ 1,000 updates per transaction with the offset in
 // the same transaction (sustained writes). Targets: full sync ≥ 1/1.2 of raw speed, persisted writes
-// ≥ 0.8× raw coalesced, first key readable within 0.5 s of navigation, no main-thread gap over 50 ms.
+// ≥ 0.8× raw coalesced, first key readable within 0.5 s of navigation, no main-thread gap over 50 ms;
+// and issue 3's absolute ones, 1,000,000 keys durable in under 30 s and 50,000 persisted writes/s.
 //
 // Records are string keys `key:<7 digits>` with 100-byte values (test/e2e/page/bench.ts writes the
 // same ones for the yardsticks). The page is test/e2e/page, built by Vite as the e2e specs build it.
@@ -114,6 +115,9 @@ async function benchFullSync(browser: Browser, site: StaticSite, size: number, f
     console.log(`  ${pad('main thread: longest gap (timer/frame/task)')}${gaps(sync)}  (target ≤ 50 ms)`)
     const n = size.toLocaleString('en-US')
     lines.push({ name: `full sync, ${n} keys, to durable`, ours: seconds(sync.durableMs), theirs: `raw puts ${seconds(rawMs)}`, ratio: `${(rawMs / sync.durableMs).toFixed(2)} of raw speed`, target: '≥ 0.83 (1/1.2)', met: rawMs / sync.durableMs >= 1 / 1.2 })
+    // The issue's absolute target (1,000,000 keys durable in under 30 s), beside the relative one:
+    // the raw-puts yardstick says how much of a miss is this machine's IndexedDB.
+    if (size === 1_000_000) lines.push({ name: `full sync, ${n} keys, to durable (absolute)`, ours: seconds(sync.durableMs), theirs: `raw puts ${seconds(rawMs)}`, ratio: '—', target: '< 30 s', met: sync.durableMs < 30_000 })
     lines.push({ name: `main-thread gap during the ${n}-key full sync`, ours: `${Math.max(sync.maxGapMs, sync.maxFrameGapMs).toFixed(0)} ms (longest task ${sync.longTaskMaxMs.toFixed(0)} ms)`, theirs: '—', ratio: '—', target: '≤ 50 ms', met: Math.max(sync.maxGapMs, sync.maxFrameGapMs) <= 50 })
     await page.evaluate(() => window.e2e.close())
 
@@ -170,6 +174,7 @@ async function benchSustained(browser: Browser, site: StaticSite): Promise<void>
     console.log(`  ${pad('persisted vs raw coalesced (target ≥ 0.80)')}${(rawMs / durableMs).toFixed(2)}`)
     console.log(`  ${pad('main thread: longest gap (timer/frame/task)')}${gaps(probe)}`)
     lines.push({ name: `persisted writes, ${writes.toLocaleString('en-US')} SETs`, ours: rate(writes, durableMs), theirs: `raw coalesced ${rate(writes, rawMs)}`, ratio: `${(rawMs / durableMs).toFixed(2)}×`, target: '≥ 0.80×', met: rawMs / durableMs >= 0.8 })
+    lines.push({ name: `persisted writes, ${writes.toLocaleString('en-US')} SETs (absolute)`, ours: rate(writes, durableMs), theirs: `raw coalesced ${rate(writes, rawMs)}`, ratio: '—', target: '≥ 50,000/s', met: (writes * 1000) / durableMs >= 50_000 })
     await page.context().close()
   } finally {
     await master.close()
