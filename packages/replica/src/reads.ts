@@ -1,8 +1,7 @@
 // Reads on a replica are Redis read commands run against its read-only dataset, so their replies
 // are exactly Redis's (WRONGTYPE, ranges, scores, hidden expired keys). This file turns replies into
-// JavaScript values, and says which keys a read needs when it must be answered from storage before
-// the dataset is loaded.
-import { bytesToByteString, byteStringToBytes, byteStringToUtf8, ReplicastError, utf8ToByteString, type ByteString, type RespValue } from '@replicast/core'
+// JavaScript values, and answers a read from storage, key by key, before the dataset is loaded.
+import { bytesToByteString, byteStringToBytes, byteStringToUtf8, Dataset, ReplicastError, utf8ToByteString, type ByteString, type KeyRecord, type RespValue } from '@replicast/core'
 
 /** A read's argument as callers give it: text (sent as UTF-8), raw bytes, or a number. */
 export type ReadArg = string | Uint8Array | number
@@ -49,4 +48,34 @@ export function readKeys(argv: readonly ByteString[]): readonly ByteString[] | '
   if (NO_KEYS.has(name)) return []
   if (ALL_ARGS_ARE_KEYS.has(name)) return argv.slice(1)
   return argv.length > 1 ? [argv[1]!] : []
+}
+
+/** Where a read that comes before the dataset is loaded finds what it needs. */
+export interface UnloadedSource {
+  /** The stored record of a key. */
+  get(db: number, key: ByteString): Promise<KeyRecord | undefined>
+  loaded(): boolean
+  /** Resolves once the dataset is loaded. */
+  whenLoaded(): Promise<void>
+}
+
+/**
+ * Answers a read while the dataset is not loaded yet, from a one-off dataset holding just the keys
+ * it needs, read from storage. Resolves to null when the loaded dataset must answer instead: the
+ * read needs the whole dataset (null once it is loaded), or the dataset got loaded while the keys
+ * were being read (it may be newer than what was read).
+ */
+export async function readBeforeLoad(argv: ByteString[], db: number, source: UnloadedSource): Promise<RespValue | null> {
+  const keys = readKeys(argv)
+  if (keys === 'all') {
+    await source.whenLoaded()
+    return null
+  }
+  const records = await Promise.all(keys.map((key) => source.get(db, key)))
+  if (source.loaded()) return null
+  const partial = new Dataset({ role: 'replica' })
+  for (const record of records) if (record !== undefined) partial.loadRecord(record)
+  const session = partial.createSession()
+  session.db = db
+  return partial.execute(session, argv, Date.now()).reply
 }

@@ -5,12 +5,15 @@
 //
 //   socket message ──frame──► stepReplica ──apply──────► Dataset.applyReplicated ──► Persister ──► storage.commit
 //   100 ms timer ────tick───►             ──send───────► socket (PSYNC, REPLCONF ACK)
-//   storage commit ─persisted►            ──snapshot-*─► RdbReader ► shadow Dataset + storage.beginFullSync
+//   storage commit ─persisted►            ──snapshot-*─► SnapshotLoad: shadow Dataset + storage.beginFullSync
 //                                         ──rollback───► reload the dataset from storage
 //                                         ──close──────► socket.close, then reconnect with backoff
 //
 // Reads run Redis's read commands against the in-memory dataset; before it is loaded from storage
 // they are answered from storage key by key, so a reload serves reads at once, before any network.
+// The typed reads and the status events' change check (replica-front.ts) and the matching of
+// subscriptions (subscriptions.ts) are shared with BrowserReplica; loading a full sync's snapshot is
+// snapshot-load.ts's.
 //
 // Without storage (`options.storage` undefined, the default) the dataset in memory is the only copy:
 // there is no Persister and nothing to load or commit, what is applied is at once what is kept
@@ -21,14 +24,11 @@ import {
   backoffDelay,
   BACKOFF_DEFAULTS,
   Dataset,
-  globMatch,
   initialReplicaState,
-  RdbReader,
   replicaStatus,
   resolveReplicaMachineOptions,
   stepReplica,
   utf8ToByteString,
-  byteStringToUtf8,
   LINK_SUBPROTOCOL,
   LinkProtocolError,
   type ByteString,
@@ -43,11 +43,13 @@ import {
   type RespValue,
   type Session,
 } from '@replicast/core'
-import { Emitter } from './emitter.ts'
 import { resolveReplicaOptions, type ReplicaOptions } from './options.ts'
 import { Persister, type PersistPoint } from './persister.ts'
-import { argToByteString as toByteString, readKeys, toReplyValue, type ReadArg as Arg, type ReplyValue } from './reads.ts'
-import { StorageError, type FullSyncWriter, type ReplicaStorage } from './storage/storage.ts'
+import { ReplicaFront } from './replica-front.ts'
+import { argToByteString as toByteString, readBeforeLoad, toReplyValue, type ReadArg as Arg, type ReplyValue } from './reads.ts'
+import { SnapshotLoad } from './snapshot-load.ts'
+import { StorageError, type ReplicaStorage } from './storage/storage.ts'
+import { Subscriptions, toReplicaChange, type ReplicaChange } from './subscriptions.ts'
 import { messageBytes, type WebSocketConstructor, type WebSocketLike } from './websocket.ts'
 
 /** What status events carry: the machine's status plus what only the shell knows. */
@@ -74,19 +76,7 @@ export interface ReplicaStatusInfo extends ReplicaStatus {
   readonly reconnectAttempt: number
 }
 
-/** A change to the replica's data, for subscriptions. */
-export interface ReplicaChange {
-  /**
-   * 'key': `key` was written or deleted; 'flush': every key of `db` went (FLUSHDB/FLUSHALL);
-   * 'resync': a full sync replaced everything.
-   */
-  readonly kind: 'key' | 'flush' | 'resync'
-  readonly db: number
-  /** The key as text (UTF-8); null for 'flush' and 'resync'. */
-  readonly key: string | null
-  /** The key as a byte string (one char per byte); null for 'flush' and 'resync'. */
-  readonly keyBytes: ByteString | null
-}
+export type { ReplicaChange } from './subscriptions.ts'
 
 export interface ReplicaEvents {
   status: [ReplicaStatusInfo]
@@ -94,13 +84,6 @@ export interface ReplicaEvents {
   error: [Error]
 }
 
-
-interface Subscription {
-  readonly db: number | null
-  readonly pattern: ByteString
-  readonly glob: boolean
-  readonly listener: (change: ReplicaChange) => void
-}
 
 interface OffsetWaiter {
   readonly offset: number
@@ -110,18 +93,7 @@ interface OffsetWaiter {
   readonly timer: ReturnType<typeof setTimeout> | undefined
 }
 
-interface SnapshotLoad {
-  readonly reader: RdbReader
-  readonly dataset: Dataset
-  /** Null without storage. */
-  readonly writer: Promise<FullSyncWriter> | null
-  /** Storage writes of the snapshot's records, in order. */
-  writes: Promise<void>
-  batch: KeyRecord[]
-  error: unknown
-}
-
-export class Replica extends Emitter<ReplicaEvents> {
+export class Replica extends ReplicaFront<ReplicaEvents> {
   readonly options: ReplicaOptions
   /**
    * The replica's storage; without one (`options.storage` undefined), a read-only view of the
@@ -152,10 +124,9 @@ export class Replica extends Emitter<ReplicaEvents> {
   #held: Uint8Array[] | null = null
   #snapshot: SnapshotLoad | null = null
   #collected: KeyChange[] = []
-  #subscriptions = new Set<Subscription>()
+  readonly #subscriptions = new Subscriptions((error) => this.#report(error))
   #waiters = new Set<OffsetWaiter>()
   #lastError: { code: string; message: string; causeCode?: string } | null = null
-  #lastStatusJson = ''
   #lastReported: unknown = undefined
 
   /** Use createReplica(). `storage` null: keep no storage (the dataset is the only copy). */
@@ -400,73 +371,36 @@ export class Replica extends Emitter<ReplicaEvents> {
 
   #snapshotBegin(): void {
     this.#snapshotAbort()
-    const writer = this.#persister === null ? null : this.storage.beginFullSync()
-    this.#snapshot = { reader: new RdbReader(), dataset: new Dataset({ role: 'replica' }), writer, writes: writer === null ? Promise.resolve() : writer.then(() => undefined), batch: [], error: null }
+    this.#snapshot = new SnapshotLoad(this.#persister === null ? null : this.storage.beginFullSync(), this.options.snapshotWriteBatch)
   }
 
   #snapshotChunk(bytes: Uint8Array): void {
-    const load = this.#snapshot
-    if (load === null || load.error !== null) return
-    try {
-      for (const event of load.reader.push(bytes)) {
-        if (event.kind !== 'key') continue
-        load.dataset.loadRecord(event.record)
-        if (load.writer === null) continue
-        load.batch.push(event.record)
-        if (load.batch.length >= this.options.snapshotWriteBatch) this.#writeSnapshotBatch(load)
-      }
-    } catch (error) {
-      load.error = error
-    }
-  }
-
-  #writeSnapshotBatch(load: SnapshotLoad): void {
-    const batch = load.batch
-    const writer = load.writer
-    load.batch = []
-    if (batch.length === 0 || writer === null) return
-    load.writes = load.writes.then(async () => (await writer).write(batch))
+    this.#snapshot?.push(bytes)
   }
 
   #snapshotEnd(point: PersistPoint): void {
     const load = this.#snapshot
     this.#snapshot = null
     if (load === null) return
-    if (load.error === null) {
-      try {
-        load.reader.finish()
-      } catch (error) {
-        load.error = error
-      }
-    }
-    if (load.error !== null) {
-      void load.writer?.then((w) => w.abort(), () => undefined)
+    const error = load.finish()
+    if (error !== null) {
       // The machine rolls back to the durable point and reconnects for a new full sync.
-      this.#dispatch({ type: 'persist-failed', replid: point.replid, offset: point.offset, error: load.error })
+      this.#dispatch({ type: 'persist-failed', replid: point.replid, offset: point.offset, error })
       return
     }
-    this.#writeSnapshotBatch(load)
     // The switch in memory is immediate (the stream after the snapshot applies to the new data);
     // storage switches generations atomically once every record is written.
     this.#persister?.discard()
     this.#useDataset(load.dataset)
-    const writer = load.writer
-    if (this.#persister === null || writer === null) {
-      this.#dispatch({ type: 'persisted', replid: point.replid, offset: point.offset, db: point.db })
-    } else {
-      const writes = load.writes
-      void this.#persister.enqueue(async () => {
-        await writes
-        await (await writer).commit({ replid: point.replid, offset: point.offset, selectedDb: point.db })
-      }, point)
-    }
+    if (this.#persister === null) this.#dispatch({ type: 'persisted', replid: point.replid, offset: point.offset, db: point.db })
+    else void this.#persister.enqueue(() => load.commit(point), point)
     this.#emitChange({ kind: 'resync', db: -1, key: null, keyBytes: null })
   }
 
   #snapshotAbort(): void {
     const load = this.#snapshot
     this.#snapshot = null
-    if (load !== null) void load.writer?.then((w) => w.abort(), () => undefined)
+    load?.abort()
   }
 
   #useDataset(dataset: Dataset): void {
@@ -517,60 +451,16 @@ export class Replica extends Emitter<ReplicaEvents> {
   async #read(argv: ByteString[], db: number): Promise<RespValue> {
     if (argv.length === 0) throw new TypeError('A command needs at least its name.')
     if (!this.#loaded) {
-      const keys = readKeys(argv)
-      if (keys === 'all') await this.ready
-      else {
-        // Before the dataset is loaded: a one-off dataset holding just the keys this read needs.
-        const records = await Promise.all(keys.map((key) => this.storage.get(db, key)))
-        if (!this.#loaded) {
-          const partial = new Dataset({ role: 'replica' })
-          for (const record of records) if (record !== undefined) partial.loadRecord(record)
-          const session = partial.createSession()
-          session.db = db
-          return partial.execute(session, argv, Date.now()).reply
-        }
-      }
+      const reply = await readBeforeLoad(argv, db, {
+        get: (db, key) => this.storage.get(db, key),
+        loaded: () => this.#loaded,
+        whenLoaded: () => this.ready,
+      })
+      if (reply !== null) return reply
     }
     const session = this.#readSession
     session.db = db
     return this.#dataset.execute(session, argv, Date.now()).reply
-  }
-
-  get(key: Arg, db = 0): Promise<string | null> {
-    return this.call(['GET', key], db) as Promise<string | null>
-  }
-
-  hgetall(key: Arg, db = 0): Promise<Record<string, string>> {
-    return this.call(['HGETALL', key], db).then((reply) => {
-      const flat = reply as string[]
-      const out: Record<string, string> = Object.create(null) as Record<string, string>
-      for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!
-      return out
-    })
-  }
-
-  lrange(key: Arg, start: number, stop: number, db = 0): Promise<string[]> {
-    return this.call(['LRANGE', key, start, stop], db) as Promise<string[]>
-  }
-
-  smembers(key: Arg, db = 0): Promise<string[]> {
-    return this.call(['SMEMBERS', key], db) as Promise<string[]>
-  }
-
-  /** ZRANGE start stop WITHSCORES, as [member, score] pairs (REV for highest first). */
-  async zrangeWithScores(key: Arg, start: number, stop: number, options: { rev?: boolean; db?: number } = {}): Promise<[string, number][]> {
-    const args: Arg[] = ['ZRANGE', key, start, stop]
-    if (options.rev === true) args.push('REV')
-    args.push('WITHSCORES')
-    const flat = (await this.call(args, options.db ?? 0)) as string[]
-    const out: [string, number][] = []
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1]!)])
-    return out
-  }
-
-  /** KEYS pattern (glob), as text. */
-  keys(pattern = '*', db = 0): Promise<string[]> {
-    return this.call(['KEYS', pattern], db) as Promise<string[]>
   }
 
   /** The dataset's DEBUG DIGEST (after it is loaded). */
@@ -587,32 +477,18 @@ export class Replica extends Emitter<ReplicaEvents> {
    * Returns a function that unsubscribes.
    */
   subscribe(pattern: Arg, listener: (change: ReplicaChange) => void, options: { glob?: boolean; db?: number | null } = {}): () => void {
-    const subscription: Subscription = { pattern: toByteString(pattern), glob: options.glob ?? false, db: options.db === undefined ? 0 : options.db, listener }
-    this.#subscriptions.add(subscription)
-    return () => this.#subscriptions.delete(subscription)
+    return this.#subscriptions.add(pattern, listener, options)
   }
 
   #notify(changes: readonly KeyChange[]): void {
     // Nobody listening: no change objects (a key's UTF-8 decoding each) for every applied write.
     if (this.#subscriptions.size === 0 && this.listenerCount('change') === 0) return
-    for (const change of changes) {
-      this.#emitChange(change.kind === 'flush'
-        ? { kind: 'flush', db: change.db, key: null, keyBytes: null }
-        : { kind: 'key', db: change.db, key: byteStringToUtf8(change.key), keyBytes: change.key })
-    }
+    for (const change of changes) this.#emitChange(toReplicaChange(change))
   }
 
   #emitChange(change: ReplicaChange): void {
     if (this.listenerCount('change') > 0) this.emit('change', change)
-    for (const s of this.#subscriptions) {
-      if (change.kind !== 'resync' && s.db !== null && s.db !== change.db) continue
-      if (change.kind === 'key' && !(s.glob ? globMatch(s.pattern, change.keyBytes!) : s.pattern === change.keyBytes)) continue
-      try {
-        s.listener(change)
-      } catch (error) {
-        this.#report(error)
-      }
-    }
+    this.#subscriptions.emit(change)
   }
 
   // ── Offsets and status ────────────────────────────────────────────────────────────────────────
@@ -680,11 +556,7 @@ export class Replica extends Emitter<ReplicaEvents> {
   #publishStatus(): void {
     if (this.listenerCount('status') === 0) return
     const status = this.status
-    // Only publish real changes (not every tick): compare without the clock-driven field.
-    const json = JSON.stringify({ ...status, lagMs: null, heardAt: null })
-    if (json === this.#lastStatusJson) return
-    this.#lastStatusJson = json
-    this.emit('status', status)
+    if (this.isNewStatus(status)) this.emit('status', status)
   }
 
   #report(error: unknown): void {

@@ -27,11 +27,13 @@
 // coming back to the foreground reconnect at once, and its replica's clock (read here, sent to the
 // worker every tick) does not count the time the page was frozen or its timers throttled, so a late
 // tick never declares a live master dead.
-import { byteStringToUtf8, globMatch, type ByteString } from '@replicast/core'
-import { Emitter, type Listener } from '../emitter.ts'
+import { byteStringToUtf8 } from '@replicast/core'
+import type { Listener } from '../emitter.ts'
 import { resolveReplicaOptions, type ReplicaOptions } from '../options.ts'
-import type { ReplicaChange, ReplicaStatusInfo } from '../replica.ts'
-import { argToByteString as toByteString, type ReadArg as Arg, type ReplyValue } from '../reads.ts'
+import type { ReplicaStatusInfo } from '../replica.ts'
+import { ReplicaFront } from '../replica-front.ts'
+import type { ReadArg as Arg, ReplyValue } from '../reads.ts'
+import { Subscriptions, type ReplicaChange } from '../subscriptions.ts'
 import { messageBytes, type WebSocketConstructor, type WebSocketLike } from '../websocket.ts'
 import { EngineClient } from './engine-client.ts'
 import type { EngineEvent, EngineReplicaOptions, EngineView, RelaySocketEvent } from './engine-protocol.ts'
@@ -128,18 +130,11 @@ function portable(arg: Arg): Arg {
   return arg instanceof Uint8Array && arg.byteLength !== arg.buffer.byteLength ? arg.slice() : arg
 }
 
-interface Subscription {
-  readonly db: number | null
-  readonly pattern: ByteString
-  readonly glob: boolean
-  readonly listener: (change: ReplicaChange) => void
-}
-
 interface Waiter {
   readonly reject: (error: Error) => void
 }
 
-export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
+export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
   readonly name: string
   readonly #options: BrowserReplicaOptions
   /** createReplica's options as they go to the worker (checked here, so a mistake throws its own class). */
@@ -159,9 +154,8 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
   #offline = browserOffline()
   #offlineProbe: ReturnType<typeof setTimeout> | undefined
   #unwatch: () => void = () => {}
-  #subscriptions = new Set<Subscription>()
+  readonly #subscriptions = new Subscriptions((error) => this.#report(error))
   #waiters = new Set<Waiter>()
-  #lastStatusJson = ''
   #statusTimer: ReturnType<typeof setTimeout> | undefined
   #lastBroadcast = { json: '', at: 0 }
   #firstRole: ((role: BrowserReplicaRole) => void) | null = null
@@ -478,43 +472,6 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
     return this.#read(args, db, 'bytes')
   }
 
-  get(key: Arg, db = 0): Promise<string | null> {
-    return this.call(['GET', key], db) as Promise<string | null>
-  }
-
-  hgetall(key: Arg, db = 0): Promise<Record<string, string>> {
-    return this.call(['HGETALL', key], db).then((reply) => {
-      const flat = reply as string[]
-      const out: Record<string, string> = Object.create(null) as Record<string, string>
-      for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!
-      return out
-    })
-  }
-
-  lrange(key: Arg, start: number, stop: number, db = 0): Promise<string[]> {
-    return this.call(['LRANGE', key, start, stop], db) as Promise<string[]>
-  }
-
-  smembers(key: Arg, db = 0): Promise<string[]> {
-    return this.call(['SMEMBERS', key], db) as Promise<string[]>
-  }
-
-  /** ZRANGE start stop WITHSCORES, as [member, score] pairs (REV for highest first). */
-  async zrangeWithScores(key: Arg, start: number, stop: number, options: { rev?: boolean; db?: number } = {}): Promise<[string, number][]> {
-    const args: Arg[] = ['ZRANGE', key, start, stop]
-    if (options.rev === true) args.push('REV')
-    args.push('WITHSCORES')
-    const flat = (await this.call(args, options.db ?? 0)) as string[]
-    const out: [string, number][] = []
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1]!)])
-    return out
-  }
-
-  /** KEYS pattern (glob), as text. */
-  keys(pattern = '*', db = 0): Promise<string[]> {
-    return this.call(['KEYS', pattern], db) as Promise<string[]>
-  }
-
   /** Resolves once the data this tab's reads see is loaded in memory (reads no longer go to IndexedDB). */
   get ready(): Promise<void> {
     return (async () => {
@@ -536,11 +493,10 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
    * `glob`), in `db` (every db when null), and on every full resync. Returns a function that unsubscribes.
    */
   subscribe(pattern: Arg, listener: (change: ReplicaChange) => void, options: { glob?: boolean; db?: number | null } = {}): () => void {
-    const subscription: Subscription = { pattern: toByteString(pattern), glob: options.glob ?? false, db: options.db === undefined ? 0 : options.db, listener }
-    this.#subscriptions.add(subscription)
+    const remove = this.#subscriptions.add(pattern, listener, options)
     this.#syncWantChanges()
     return () => {
-      this.#subscriptions.delete(subscription)
+      remove()
       this.#syncWantChanges()
     }
   }
@@ -566,15 +522,7 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
 
   #emitChange(change: ReplicaChange): void {
     if (this.listenerCount('change') > 0) this.emit('change', change)
-    for (const s of this.#subscriptions) {
-      if (change.kind !== 'resync' && s.db !== null && s.db !== change.db) continue
-      if (change.kind === 'key' && !(s.glob ? globMatch(s.pattern, change.keyBytes!) : s.pattern === change.keyBytes)) continue
-      try {
-        s.listener(change)
-      } catch (error) {
-        this.#report(error)
-      }
-    }
+    this.#subscriptions.emit(change)
   }
 
   // ── Offsets and status ────────────────────────────────────────────────────────────────────────
@@ -637,10 +585,7 @@ export class BrowserReplica extends Emitter<BrowserReplicaEvents> {
     if (this.#role === 'leader') this.#broadcastStatus(false)
     if (this.listenerCount('status') === 0) return
     const status = this.status
-    const json = JSON.stringify({ ...status, lagMs: null, heardAt: null })
-    if (json === this.#lastStatusJson) return
-    this.#lastStatusJson = json
-    this.emit('status', status)
+    if (this.isNewStatus(status)) this.emit('status', status)
   }
 
   #report(error: unknown): void {

@@ -10,10 +10,10 @@
 // leader could take back.
 //
 // Deliberately left out: the link to the master (the leader's), and writes of any kind.
-import { byteStringToUtf8, Dataset, readRdbValue, type ByteString, type KeyChange, type KeyRecord, type RespValue } from '@replicast/core'
-import type { ReplicaChange } from '../replica.ts'
-import { readKeys } from '../reads.ts'
+import { Dataset, readRdbValue, type ByteString, type KeyChange, type KeyRecord, type RespValue } from '@replicast/core'
+import { readBeforeLoad } from '../reads.ts'
 import type { ReplicationMeta } from '../storage/storage.ts'
+import { toReplicaChange, type ReplicaChange } from '../subscriptions.ts'
 import { readPacked } from './record-codec.ts'
 import { samePoint, type TabMessage, type TabPoint } from './tab-protocol.ts'
 import type { WorkerReader } from './worker-storage.ts'
@@ -127,11 +127,7 @@ export class FollowerCopy {
     }
     off()
     this.#point = { replid: message.point.replid, offset: message.point.offset, selectedDb: this.#point?.selectedDb ?? -1 }
-    for (const change of changes) {
-      this.#hooks.change(change.kind === 'flush'
-        ? { kind: 'flush', db: change.db, key: null, keyBytes: null }
-        : { kind: 'key', db: change.db, key: byteStringToUtf8(change.key), keyBytes: change.key })
-    }
+    for (const change of changes) this.#hooks.change(toReplicaChange(change))
     this.#hooks.moved()
   }
 
@@ -171,19 +167,17 @@ export class FollowerCopy {
   /** Runs a read command against the copy (before it is loaded: key by key from IndexedDB). */
   async read(argv: ByteString[], db: number): Promise<RespValue> {
     if (!this.#loaded) {
-      const keys = readKeys(argv)
-      if (keys === 'all') await this.#loading
-      else {
-        await this.#opened
-        const records = await Promise.all(keys.map((key) => this.#reader.get(db, key)))
-        if (!this.#loaded) {
-          const partial = new Dataset({ role: 'replica' })
-          for (const record of records) if (record !== undefined) partial.loadRecord(record)
-          const session = partial.createSession()
-          session.db = db
-          return partial.execute(session, argv, Date.now()).reply
-        }
-      }
+      const reply = await readBeforeLoad(argv, db, {
+        get: async (db, key) => {
+          await this.#opened
+          return this.#reader.get(db, key)
+        },
+        loaded: () => this.#loaded,
+        whenLoaded: async () => {
+          await this.#loading
+        },
+      })
+      if (reply !== null) return reply
     }
     const session = this.#readSession
     session.db = db
