@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createMaster, type Master } from '@replicast/master'
 import { createReplica } from '@replicast/replica/node'
-import * as dashboardKeys from '../apps/dashboard/src/keys.ts'
+import * as dashboardKeys from '@replicast/master/demo-keys'
 import {
   DEMO_KEYS,
   DEMO_PATTERNS,

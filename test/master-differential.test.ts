@@ -12,35 +12,12 @@
 // Determinism: both servers have active expiry off (DEBUG SET-ACTIVE-EXPIRE 0) and ping their
 // replicas rarely; the master's ping period and timeout are an hour and more.
 import { createMaster, type Master } from '@replicast/master'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach } from 'vitest'
 import type { ByteString } from '../packages/core/src/bytes.ts'
 import { encodeCommand } from '../packages/core/src/resp/encoder.ts'
-import {
-  compareStream,
-  digestDifferences,
-  fuzzOps,
-  fuzzSeeds,
-  History,
-  isBylexRange,
-  isStreamKeepalive,
-  isUnorderedUnit,
-  nextOp,
-  pauseByClock,
-  plain,
-  respDigestSide,
-  Rng,
-  RunStats,
-  runWithSeed,
-  sameReply,
-  TransactionTracker,
-  type Plain,
-  type StreamGroup,
-} from './support/differential.ts'
-import { ReplicationStream, RespClient } from './support/resp-client.ts'
+import { awaitBarrier, compareStream, connectSide, describeFuzz, digestDifferences, FuzzRun, isStreamKeepalive, isUnorderedUnit, plain, respDigestSide, type Plain, type StreamGroup } from './support/differential.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
 
-const SEEDS = fuzzSeeds([11, 12, 13])
-const OPS_PER_SEED = fuzzOps(3000)
 const CHECKPOINT_EVERY = 500
 const HOUR_MS = 3_600_000
 
@@ -56,38 +33,17 @@ afterEach(async () => {
   redisServer = null
 })
 
-/** One server under test: a fuzzed client, a barrier client and a raw replica's stream. */
-interface Side {
-  readonly name: string
-  readonly client: RespClient
-  readonly barrier: RespClient
-  readonly stream: ReplicationStream
-}
-
-async function connectSide(name: string, port: number): Promise<Side> {
-  const client = await RespClient.connect(port)
-  closers.push(() => client.close())
-  const barrier = await RespClient.connect(port)
-  closers.push(() => barrier.close())
-  expect(plain(await client.send(['DEBUG', 'SET-ACTIVE-EXPIRE', '0'])), `${name}: DEBUG SET-ACTIVE-EXPIRE 0`).toEqual({ simple: 'OK' })
-  const stream = await ReplicationStream.attach(port)
-  closers.push(() => stream.close())
-  return { name, client, barrier, stream }
-}
-
-async function runSeed(seed: number): Promise<void> {
+async function runSeed(seed: number, opsPerSeed: number): Promise<void> {
   redisServer = await startRedisServer(['--repl-ping-replica-period', '3600', '--repl-diskless-sync', 'no', '--repl-timeout', '3600'])
   master = await createMaster({ port: 0, wsPort: 0, host: '127.0.0.1', pingPeriodMs: HOUR_MS, timeoutMs: 2 * HOUR_MS, replicaSnapshotForm: 'length' })
   const m = master
-  const redis = await connectSide('redis', redisServer.port)
+  const redis = await connectSide('redis', redisServer.port, closers)
   // Our stream starts at the offset the SYNC's snapshot was taken at: nothing was written before it.
   const streamStart = m.offset
-  const ours = await connectSide('ours', m.port)
+  const ours = await connectSide('ours', m.port, closers)
 
-  const rng = new Rng(seed)
-  const history = new History()
-  const stats = new RunStats()
-  const tx = new TransactionTracker()
+  const run = new FuzzRun(seed)
+  const tx = run.tx
   /** Each op's place in our stream: the master's offset once its reply arrived. */
   const ops: { readonly op: number; readonly argv: readonly ByteString[]; readonly endOffset: number; readonly unordered: boolean }[] = []
   let opsChecked = 0
@@ -103,7 +59,7 @@ async function runSeed(seed: number): Promise<void> {
     const keysHere = plain(await ours[client].send(['KEYS', '*']))
     throw new Error(
       `reply mismatch at op #${op} ${JSON.stringify(argv)}\n  redis: ${JSON.stringify(redisReply)}\n  ours:  ${JSON.stringify(ourReply)}\n` +
-        `recent:\n  ${history}\nkeys in the selected db: redis ${JSON.stringify(keysInRedis)}\n  ours: ${JSON.stringify(keysHere)}`,
+        `recent:\n  ${run.history}\nkeys in the selected db: redis ${JSON.stringify(keysInRedis)}\n  ours: ${JSON.stringify(keysHere)}`,
     )
   }
 
@@ -113,30 +69,14 @@ async function runSeed(seed: number): Promise<void> {
     const [redisValue, ourValue] = await Promise.all([redis[client].send(argv), ours[client].send(argv)])
     const redisReply = plain(redisValue)
     const ourReply = plain(ourValue)
-    stats.observe(redisReply)
-    history.push(op, argv, redisReply)
-    let same = sameReply(argv, redisReply, ourReply, fuzzed ? tx.queued : null)
-    if (!same && fuzzed && tx.queued === null && (await lexRangeIsUnspecified(argv))) same = true
-    if (!same) await mismatch(op, argv, redisReply, ourReply, client)
+    // Our copy of a key is read from the master's dataset in process.
+    const ourRecord = (key: ByteString) => m.core.dataset.getRecord(selectedDb, key)
+    if (!(await run.agree(op, argv, redisReply, ourReply, fuzzed, ourRecord, redis.client))) await mismatch(op, argv, redisReply, ourReply, client)
     ops.push({ op, argv, endOffset: m.offset, unordered: fuzzed && isUnorderedUnit(argv, tx.queued) })
     if (fuzzed) {
       trackSelect(argv, redisReply)
       tx.observe(argv, redisReply)
     }
-  }
-
-  /**
-   * ZRANGE BYLEX on a skiplist-encoded set with mixed scores: Redis's answer is unspecified
-   * (isBylexRange). The set is read from the master's dataset in process (a read through a client
-   * could expire the key on one side only).
-   */
-  const lexRangeIsUnspecified = async (argv: readonly ByteString[]): Promise<boolean> => {
-    if (!isBylexRange(argv)) return false
-    const record = m.core.dataset.getRecord(selectedDb, argv[1]!)
-    if (record === undefined || record.value.type !== 'zset' || (record.expireAt !== null && record.expireAt < Date.now() + 1000)) return false
-    const scores = new Set(record.value.entries.map(([, score]) => score))
-    if (scores.size <= 1) return false
-    return JSON.stringify(plain(await redis.client.send(['OBJECT', 'ENCODING', argv[1]!]))) === '"skiplist"'
   }
 
   /** Follows the fuzzed client's SELECTs, alone or in a transaction. */
@@ -147,16 +87,6 @@ async function runSeed(seed: number): Promise<void> {
       tx.queued.forEach((q, i) => {
         if (q[0]!.toLowerCase() === 'select' && JSON.stringify(reply[i]) === '{"simple":"OK"}') selectedDb = Number(q[1])
       })
-    }
-  }
-
-  /** Waits until `side`'s stream holds the barrier write number `n`. */
-  const awaitBarrier = async (side: Side, from: number, n: number): Promise<void> => {
-    const deadline = Date.now() + 5000
-    const isBarrier = (c: ByteString[]): boolean => c[0] === 'SET' && c[1] === '__barrier__' && c[2] === String(n)
-    while (!side.stream.commands.slice(from).some(isBarrier)) {
-      if (Date.now() > deadline) throw new Error(`${side.name}'s replication stream did not deliver barrier ${n}`)
-      await new Promise((resolve) => setTimeout(resolve, 2))
     }
   }
 
@@ -204,19 +134,14 @@ async function runSeed(seed: number): Promise<void> {
     }
   }
 
-  for (let op = 0; op < OPS_PER_SEED; op++) {
-    const next = nextOp(rng, tx, Date.now(), { serverCommands: true })
-    await runOne(op, next.argv, 'client')
-    if (next.pauseMs !== undefined) await pauseByClock(next.pauseMs)
-    if (op % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1 && tx.queued === null) await checkpoint(op)
-  }
-  if (tx.queued !== null) await runOne(OPS_PER_SEED, ['DISCARD'], 'client')
-  await checkpoint(OPS_PER_SEED)
-  stats.print(seed, redis.stream.commands)
+  await run.drive({
+    ops: opsPerSeed,
+    checkpointEvery: CHECKPOINT_EVERY,
+    generate: { serverCommands: true },
+    runOne: (op, argv) => runOne(op, argv, 'client'),
+    checkpoint,
+  })
+  run.stats.print(seed, redis.stream.commands)
 }
 
-describe('Replicast master vs redis-server 7.0 over TCP (replies, replication stream, digest)', () => {
-  for (const seed of SEEDS) {
-    test(`seed ${seed}: ${OPS_PER_SEED} random commands`, () => runWithSeed(seed, runSeed), 120_000)
-  }
-})
+describeFuzz('Replicast master vs redis-server 7.0 over TCP (replies, replication stream, digest)', { seeds: [11, 12, 13], ops: 3000 }, runSeed)

@@ -12,6 +12,7 @@ import { RdbWriter, type RdbWriterOptions } from '../packages/core/src/rdb/index
 import type { ByteString } from '../packages/core/src/bytes.ts'
 import type { KeyRecord, PlainValue } from '../packages/core/src/values.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
+import { expectSameAsRedis } from './support/redis-values.ts'
 
 const run = promisify(execFile)
 const ALL_BYTES = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i))
@@ -67,48 +68,6 @@ function writeFileBytes(records: readonly KeyRecord[], options: Partial<RdbWrite
   return Buffer.concat(chunks)
 }
 
-/** A value in a form that compares equal whatever order Redis returns members in. */
-function normalize(value: PlainValue): unknown {
-  switch (value.type) {
-    case 'string': return value
-    case 'list': return value
-    case 'set': return { type: 'set', members: [...value.members].sort() }
-    case 'hash': return { type: 'hash', fields: [...value.fields].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) }
-    case 'zset': return { type: 'zset', entries: [...value.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) }
-  }
-}
-
-const latin1 = (b: Buffer): ByteString => b.toString('latin1')
-const parseScore = (s: string): number => (s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s))
-
-async function readKey(redis: Redis, key: ByteString): Promise<{ value: unknown; expireAt: number | null }> {
-  const k = Buffer.from(key, 'latin1')
-  const type = await redis.type(k)
-  let value: PlainValue
-  switch (type) {
-    case 'string': value = { type: 'string', value: latin1((await redis.getBuffer(k))!) }; break
-    case 'list': value = { type: 'list', items: (await redis.lrangeBuffer(k, 0, -1)).map(latin1) }; break
-    case 'set': value = { type: 'set', members: (await redis.smembersBuffer(k)).map(latin1) }; break
-    case 'hash': {
-      const flat = (await redis.callBuffer('HGETALL', k)) as Buffer[]
-      const fields: Array<[ByteString, ByteString]> = []
-      for (let i = 0; i < flat.length; i += 2) fields.push([latin1(flat[i]!), latin1(flat[i + 1]!)])
-      value = { type: 'hash', fields }
-      break
-    }
-    case 'zset': {
-      const flat = (await redis.callBuffer('ZRANGE', k, '0', '-1', 'WITHSCORES')) as Buffer[]
-      const entries: Array<[ByteString, number]> = []
-      for (let i = 0; i < flat.length; i += 2) entries.push([latin1(flat[i]!), parseScore(flat[i + 1]!.toString())])
-      value = { type: 'zset', entries }
-      break
-    }
-    default: throw new Error(`key ${JSON.stringify(key)} has type ${type} in Redis`)
-  }
-  const expireAt = Number(await redis.call('PEXPIRETIME', k))
-  return { value: normalize(value), expireAt: expireAt === -1 ? null : expireAt }
-}
-
 describe('files from RdbWriter in real Redis tools (redis-check-rdb, redis-server 7.0.15)', () => {
   const cleanups: Array<() => Promise<void>> = []
   afterAll(async () => {
@@ -134,16 +93,7 @@ describe('files from RdbWriter in real Redis tools (redis-check-rdb, redis-serve
         expect(server.log()).toContain(`Done loading RDB, keys loaded: ${records.length}, keys expired: 0.`)
         redis = new Redis({ port: server.port, host: '127.0.0.1', lazyConnect: true })
         await redis.connect()
-        for (const db of [0, 1, 15]) {
-          await redis.select(db)
-          const inDb = records.filter((r) => r.db === db)
-          expect(await redis.dbsize()).toBe(inDb.length)
-          for (const record of inDb) {
-            expect({ key: record.key, ...(await readKey(redis, record.key)) }).toEqual({
-              key: record.key, value: normalize(record.value), expireAt: record.expireAt,
-            })
-          }
-        }
+        await expectSameAsRedis(redis, records)
       } finally {
         redis?.disconnect()
         await server?.stop()

@@ -15,53 +15,14 @@ import { describe, expect, test } from 'vitest'
 import type { ByteString } from '../packages/core/src/bytes.ts'
 import { RdbReader, type RdbEvent, type RdbWarning } from '../packages/core/src/rdb/index.ts'
 import { intset, len, listpack, rdbFile, str, ziplist, zipmap, i64le } from '../packages/core/src/rdb/test-util.ts'
-import type { KeyRecord, PlainValue } from '../packages/core/src/values.ts'
+import type { KeyRecord } from '../packages/core/src/values.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
+import { expectSameAsRedis } from './support/redis-values.ts'
 
 const ALL_BYTES = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i))
 const FUTURE = Date.now() + 3_600_000
 const b = (s: ByteString): Buffer => Buffer.from(s, 'latin1')
 const latin1 = (x: Buffer): ByteString => x.toString('latin1')
-const compare = (x: ByteString, y: ByteString): number => (x < y ? -1 : x > y ? 1 : 0)
-const parseScore = (s: string): number => (s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s))
-
-function normalize(value: PlainValue): unknown {
-  switch (value.type) {
-    case 'string':
-    case 'list': return value
-    case 'set': return { type: 'set', members: [...value.members].sort(compare) }
-    case 'hash': return { type: 'hash', fields: [...value.fields].sort((x, y) => compare(x[0], y[0])) }
-    case 'zset': return { type: 'zset', entries: [...value.entries].sort((x, y) => compare(x[0], y[0])) }
-  }
-}
-
-async function readKey(redis: Redis, key: ByteString): Promise<{ value: unknown; expireAt: number | null }> {
-  const k = b(key)
-  const type = await redis.type(k)
-  let value: PlainValue
-  switch (type) {
-    case 'string': value = { type: 'string', value: latin1((await redis.getBuffer(k))!) }; break
-    case 'list': value = { type: 'list', items: (await redis.lrangeBuffer(k, 0, -1)).map(latin1) }; break
-    case 'set': value = { type: 'set', members: (await redis.smembersBuffer(k)).map(latin1) }; break
-    case 'hash': {
-      const flat = (await redis.callBuffer('HGETALL', k)) as Buffer[]
-      const fields: Array<[ByteString, ByteString]> = []
-      for (let i = 0; i < flat.length; i += 2) fields.push([latin1(flat[i]!), latin1(flat[i + 1]!)])
-      value = { type: 'hash', fields }
-      break
-    }
-    case 'zset': {
-      const flat = (await redis.callBuffer('ZRANGE', k, '0', '-1', 'WITHSCORES')) as Buffer[]
-      const entries: Array<[ByteString, number]> = []
-      for (let i = 0; i < flat.length; i += 2) entries.push([latin1(flat[i]!), parseScore(flat[i + 1]!.toString())])
-      value = { type: 'zset', entries }
-      break
-    }
-    default: throw new Error(`key ${JSON.stringify(key)} has type ${type} in Redis`)
-  }
-  const expireAt = Number(await redis.call('PEXPIRETIME', k))
-  return { value: normalize(value), expireAt: expireAt === -1 ? null : expireAt }
-}
 
 /** Reads a file through RdbReader in chunks of `chunkBytes`. */
 function readRdb(file: Uint8Array, chunkBytes: number): { events: RdbEvent[]; warnings: RdbWarning[] } {
@@ -71,21 +32,6 @@ function readRdb(file: Uint8Array, chunkBytes: number): { events: RdbEvent[]; wa
   for (let at = 0; at < file.length; at += chunkBytes) events.push(...reader.push(file.subarray(at, at + chunkBytes)))
   reader.finish()
   return { events, warnings }
-}
-
-/** Every key of the file equals what the server holds, and the server holds no other key. */
-async function expectSameAsRedis(redis: Redis, records: readonly KeyRecord[]): Promise<void> {
-  const dbs = [...new Set(records.map((r) => r.db))]
-  for (const db of dbs) {
-    await redis.select(db)
-    const inDb = records.filter((r) => r.db === db)
-    expect(await redis.dbsize()).toBe(inDb.length)
-    for (const record of inDb) {
-      expect({ key: record.key, value: normalize(record.value), expireAt: record.expireAt }).toEqual({
-        key: record.key, ...(await readKey(redis, record.key)),
-      })
-    }
-  }
 }
 
 async function withRedis(args: readonly string[], body: (redis: Redis, server: RedisServer) => Promise<void>): Promise<void> {

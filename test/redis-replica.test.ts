@@ -18,6 +18,7 @@ import { Redis } from 'ioredis'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { Master } from '@replicast/master'
 import { client, eventually, infoField, startMaster } from './support/cluster.ts'
+import { prng } from './support/dataset.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
 
 const SEED = Number(process.env.REPLICAST_SEED ?? 20241118)
@@ -46,17 +47,6 @@ function statNumber(master: Master, field: string): number {
 }
 
 // ─── The seeded load ────────────────────────────────────────────────────────────────────────────
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Command = [string, ...(string | number)[]]
 

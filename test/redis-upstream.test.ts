@@ -17,6 +17,7 @@ import { describe, expect, onTestFinished, test } from 'vitest'
 import type { Master, MasterOptions } from '@replicast/master'
 import { createMemoryStorage, type Replica } from '@replicast/replica/node'
 import { client, eventually, infoField, startMaster, startReplica } from './support/cluster.ts'
+import { writeSome } from './support/dataset.ts'
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.ts'
 import { RespClient } from './support/resp-client.ts'
 
@@ -64,18 +65,6 @@ async function expectSameData(redis: RedisHandle, node: Master, replica: Replica
   const digest = await redis.redis.call('DEBUG', 'DIGEST')
   expect(node.digest()).toBe(digest)
   expect(await replica.digest()).toBe(digest)
-}
-
-async function writeSome(redis: Redis, tag: string, db = 0): Promise<void> {
-  await redis.select(db)
-  await redis.set(`${tag}:s`, 'v', 'EX', 1000)
-  await redis.hset(`${tag}:h`, 'a', '1', 'b', '2')
-  await redis.rpush(`${tag}:l`, 'x', 'y', 'z')
-  await redis.sadd(`${tag}:set`, 'm', 'n')
-  await redis.zadd(`${tag}:z`, 1.5, 'one', 2, 'two')
-  await redis.incrbyfloat(`${tag}:f`, 1.25)
-  await redis.multi().set(`${tag}:m1`, '1').incr(`${tag}:m2`).exec()
-  await redis.select(0)
 }
 
 describe('upstream mode: a Replicast node replicating a real Redis', () => {

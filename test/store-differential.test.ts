@@ -7,34 +7,13 @@
 // The generator, the normalizations and the comparisons are shared with the master's differential
 // test (support/differential.ts, which also explains how time is kept deterministic). Here the
 // dataset reads the `now` we pass, taken just before sending to Redis.
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach } from 'vitest'
 import type { ByteString } from '../packages/core/src/bytes.ts'
 import { Dataset, StreamDbTracker, streamCommands, type ExecResult, type Session } from '../packages/core/src/store/index.ts'
-import {
-  compareStream,
-  digestDifferences,
-  fuzzOps,
-  fuzzSeeds,
-  History,
-  isBylexRange,
-  isStreamKeepalive,
-  isUnorderedUnit,
-  nextOp,
-  pauseByClock,
-  plain,
-  respDigestSide,
-  Rng,
-  RunStats,
-  runWithSeed,
-  sameReply,
-  TransactionTracker,
-  type StreamGroup,
-} from './support/differential.ts'
-import { ReplicationStream, RespClient } from './support/resp-client.ts'
+import { awaitBarrier, compareStream, connectSide, describeFuzz, digestDifferences, FuzzRun, isStreamKeepalive, isUnorderedUnit, plain, respDigestSide, type StreamGroup } from './support/differential.ts'
+import type { RespClient } from './support/resp-client.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
 
-const SEEDS = fuzzSeeds([1, 2, 3, 4])
-const OPS_PER_SEED = fuzzOps(5000)
 const CHECKPOINT_EVERY = 500
 
 let server: RedisServer | null = null
@@ -46,25 +25,18 @@ afterEach(async () => {
   server = null
 })
 
-async function runSeed(seed: number): Promise<void> {
+async function runSeed(seed: number, opsPerSeed: number): Promise<void> {
   server = await startRedisServer(['--repl-ping-replica-period', '3600', '--repl-diskless-sync', 'no'])
-  const redis = await RespClient.connect(server.port)
-  closers.push(() => redis.close())
-  const barrierClient = await RespClient.connect(server.port)
-  closers.push(() => barrierClient.close())
-  expect(plain(await redis.send(['DEBUG', 'SET-ACTIVE-EXPIRE', '0']))).toEqual({ simple: 'OK' })
-  const stream = await ReplicationStream.attach(server.port)
-  closers.push(() => stream.close())
+  const side = await connectSide('redis', server.port, closers)
+  const { client: redis, barrier: barrierClient, stream } = side
 
-  const rng = new Rng(seed)
+  const run = new FuzzRun(seed)
+  const tx = run.tx
   const dataset = new Dataset()
   const session = dataset.createSession()
   const barrierSession = dataset.createSession()
   const tracker = new StreamDbTracker()
   const expected: StreamGroup[] = []
-  const history = new History()
-  const stats = new RunStats()
-  const tx = new TransactionTracker()
   let streamChecked = 0
   let expectedChecked = 0
   let barrierCount = 0
@@ -79,16 +51,12 @@ async function runSeed(seed: number): Promise<void> {
     const redisReply = plain(await client.send(argv))
     const result = dataset.execute(on, argv, now)
     const ours = plain(result.reply)
-    stats.observe(redisReply)
-    history.push(op, argv, redisReply)
-    let same = sameReply(argv, redisReply, ours, on === session ? tx.queued : null)
-    if (!same && on === session && tx.queued === null && (await lexRangeIsUnspecified(argv, on.db))) same = true
-    if (!same) {
+    if (!(await run.agree(op, argv, redisReply, ours, on === session, (key) => dataset.getRecord(on.db, key), redis))) {
       const keysInRedis = plain(await client.send(['KEYS', '*']))
       const keysHere = [...dataset.records()].filter((r) => r.db === on.db).map((r) => `${JSON.stringify(r.key)}${r.expireAt === null ? '' : ` (expires in ${r.expireAt - Date.now()} ms)`}`)
       throw new Error(
         `reply mismatch at op #${op} ${JSON.stringify(argv)}\n  redis: ${JSON.stringify(redisReply)}\n  ours:  ${JSON.stringify(ours)}\n` +
-          `recent:\n  ${history}\nkeys in db ${on.db}: redis KEYS * ${JSON.stringify(keysInRedis)}\n  ours: ${keysHere.join(', ')}`,
+          `recent:\n  ${run.history}\nkeys in db ${on.db}: redis KEYS * ${JSON.stringify(keysInRedis)}\n  ours: ${keysHere.join(', ')}`,
       )
     }
     record(op, argv, result)
@@ -96,27 +64,12 @@ async function runSeed(seed: number): Promise<void> {
     if (on === session) tx.observe(argv, redisReply)
   }
 
-  /** ZRANGE BYLEX on a skiplist-encoded set with mixed scores: Redis's answer is unspecified (isBylexRange). */
-  const lexRangeIsUnspecified = async (argv: readonly ByteString[], db: number): Promise<boolean> => {
-    if (!isBylexRange(argv)) return false
-    const record = dataset.getRecord(db, argv[1]!)
-    if (record === undefined || record.value.type !== 'zset' || (record.expireAt !== null && record.expireAt < Date.now() + 1000)) return false
-    const scores = new Set(record.value.entries.map(([, score]) => score))
-    if (scores.size <= 1) return false
-    return JSON.stringify(plain(await redis.send(['OBJECT', 'ENCODING', argv[1]!]))) === '"skiplist"'
-  }
-
   const checkStream = async (op: number): Promise<void> => {
     // A barrier write through another session: once it is in Redis's stream, everything before is.
     barrierCount++
     await runOne(op, ['SELECT', '15'], barrierSession, barrierClient)
     await runOne(op, ['SET', '__barrier__', String(barrierCount)], barrierSession, barrierClient)
-    const deadline = Date.now() + 5000
-    const isBarrier = (c: ByteString[]): boolean => c[0] === 'SET' && c[1] === '__barrier__' && c[2] === String(barrierCount)
-    while (!stream.commands.slice(streamChecked).some(isBarrier)) {
-      if (Date.now() > deadline) throw new Error(`replication stream did not deliver barrier ${barrierCount}`)
-      await new Promise((resolve) => setTimeout(resolve, 2))
-    }
+    await awaitBarrier(side, streamChecked, barrierCount)
     compareStream(stream.commands.slice(streamChecked).filter((c) => !isStreamKeepalive(c)), expected.slice(expectedChecked))
     expectedChecked = expected.length
     streamChecked = stream.commands.length
@@ -133,19 +86,13 @@ async function runSeed(seed: number): Promise<void> {
     }
   }
 
-  for (let op = 0; op < OPS_PER_SEED; op++) {
-    const next = nextOp(rng, tx, Date.now())
-    await runOne(op, next.argv, session, redis)
-    if (next.pauseMs !== undefined) await pauseByClock(next.pauseMs)
-    if (op % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1 && tx.queued === null) await checkStream(op)
-  }
-  if (tx.queued !== null) await runOne(OPS_PER_SEED, ['DISCARD'], session, redis)
-  await checkStream(OPS_PER_SEED)
-  stats.print(seed, stream.commands)
+  await run.drive({
+    ops: opsPerSeed,
+    checkpointEvery: CHECKPOINT_EVERY,
+    runOne: (op, argv) => runOne(op, argv, session, redis),
+    checkpoint: checkStream,
+  })
+  run.stats.print(seed, stream.commands)
 }
 
-describe('dataset vs redis-server 7.0 (replies, replication stream, digest)', () => {
-  for (const seed of SEEDS) {
-    test(`seed ${seed}: ${OPS_PER_SEED} random commands`, () => runWithSeed(seed, runSeed), 120_000)
-  }
-})
+describeFuzz('dataset vs redis-server 7.0 (replies, replication stream, digest)', { seeds: [1, 2, 3, 4], ops: 5000 }, runSeed)

@@ -16,6 +16,7 @@ import { promisify } from 'node:util'
 import type { Master } from '@replicast/master'
 import { createReplica, type Replica } from '@replicast/replica/node'
 import { Redis } from 'ioredis'
+import { writeSome } from '../support/dataset.ts'
 import { startRedisServer, type RedisServer } from '../support/redis-server.ts'
 import { expect, info, test, type App } from './support/fixtures.ts'
 
@@ -81,19 +82,6 @@ function linkStatus(node: Master): string | undefined {
 
 async function upstreamUp(node: Master): Promise<void> {
   await until(() => linkStatus(node) === 'up', 'the node to report master_link_status:up')
-}
-
-/** Writes of every type with ioredis (a MULTI among them), in `db`; the connection ends in db 0. */
-async function writeSome(redis: Redis, tag: string, db = 0): Promise<void> {
-  await redis.select(db)
-  await redis.set(`${tag}:s`, 'v', 'EX', 1000)
-  await redis.hset(`${tag}:h`, 'a', '1', 'b', '2')
-  await redis.rpush(`${tag}:l`, 'x', 'y', 'z')
-  await redis.sadd(`${tag}:set`, 'm', 'n')
-  await redis.zadd(`${tag}:z`, 1.5, 'one', 2, 'two')
-  await redis.incrbyfloat(`${tag}:f`, 1.25)
-  await redis.multi().set(`${tag}:m1`, '1').incr(`${tag}:m2`).exec()
-  await redis.select(0)
 }
 
 /**

@@ -1,5 +1,6 @@
-// Test data for replication tests: a seeded mix of every type, loaded straight into a master, and a
-// writer that keeps writing through a real RESP client (ioredis pipelines) until told to stop.
+// Test data for replication tests: a seeded mix of every type, loaded straight into a master; a few
+// writes of every type through a real RESP client (ioredis); and a writer that keeps writing through
+// one (ioredis pipelines) until told to stop.
 import type { Master } from '@replicast/master'
 import type { Redis } from 'ioredis'
 
@@ -46,6 +47,22 @@ export function populate(master: Master, count: number, valueBytes = 16): void {
     }
     if (i % 7 === 0) master.command(['EXPIRE', key, FAR_TTL_SECONDS])
   }
+}
+
+/**
+ * Writes keys of every type named `<tag>:…` through `redis` (a TTL and a MULTI among them) in `db`,
+ * one command at a time; the connection ends in db 0.
+ */
+export async function writeSome(redis: Redis, tag: string, db = 0): Promise<void> {
+  await redis.select(db)
+  await redis.set(`${tag}:s`, 'v', 'EX', 1000)
+  await redis.hset(`${tag}:h`, 'a', '1', 'b', '2')
+  await redis.rpush(`${tag}:l`, 'x', 'y', 'z')
+  await redis.sadd(`${tag}:set`, 'm', 'n')
+  await redis.zadd(`${tag}:z`, 1.5, 'one', 2, 'two')
+  await redis.incrbyfloat(`${tag}:f`, 1.25)
+  await redis.multi().set(`${tag}:m1`, '1').incr(`${tag}:m2`).exec()
+  await redis.select(0)
 }
 
 export interface Writer {

@@ -3,6 +3,8 @@
 // master over TCP). Both send the same seeded random command sequences (every command of DESIGN §2,
 // wrong types, bad arguments, expiries, MULTI/EXEC) and compare with the code here:
 //
+//   describeFuzz, FuzzRun        one test per seed, and one seed's op loop and reply checks
+//   connectSide, awaitBarrier    a server under test over TCP: clients, its replication stream
 //   Rng, generate, nextOp        what to send (seeded; FUZZ_SEED reruns one seed, FUZZ_OPS sets the length)
 //   plain, sameReply             replies, with the normalizations below
 //   StreamGroup, compareStream   the replication streams, command by command, per op
@@ -16,9 +18,12 @@
 // absolute times in the stream ±2000 ms. Replies whose order is Redis's hash order (KEYS, SMEMBERS,
 // HGETALL, HKEYS, HVALS, SCAN, CONFIG GET) are compared sorted, and so are the DELs SCAN's lazy
 // expiry emits.
+import { describe, expect, test } from 'vitest'
 import type { ByteString } from '../../packages/core/src/bytes.ts'
 import type { RespValue } from '../../packages/core/src/resp/value.ts'
-import type { RespClient } from './resp-client.ts'
+import { SeededRandom } from '../../packages/core/src/store/test-util.ts'
+import type { KeyRecord } from '../../packages/core/src/values.ts'
+import { ReplicationStream, RespClient } from './resp-client.ts'
 
 // ---- runs ---------------------------------------------------------------------------------------
 
@@ -53,23 +58,13 @@ export async function pauseByClock(ms: number): Promise<void> {
 
 // ---- seeded randomness -----------------------------------------------------------------------
 
-export class Rng {
-  #state: number
+/**
+ * SeededRandom with the seed first passed through a multiplicative hash, as these runs have always
+ * done it: a FUZZ_SEED keeps naming the same command sequence. (`seed` holds the hashed value.)
+ */
+export class Rng extends SeededRandom {
   constructor(seed: number) {
-    this.#state = (seed * 2654435761) >>> 0 || 1
-  }
-  next(): number {
-    // mulberry32
-    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0)
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1))
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!
+    super((seed * 2654435761) >>> 0)
   }
   chance(p: number): boolean {
     return this.next() < p
@@ -630,4 +625,110 @@ export async function digestDifferences(redis: DigestSide, ours: DigestSide, dat
     }
   }
   return out
+}
+
+// ---- one seed's run -----------------------------------------------------------------------------
+
+/**
+ * One test a seed (fuzzSeeds, fuzzOps) under `title`; `runSeed` gets the seed and its number of
+ * commands, and a failure prints FUZZ_SEED (runWithSeed).
+ */
+export function describeFuzz(title: string, defaults: { readonly seeds: readonly number[]; readonly ops: number }, runSeed: (seed: number, ops: number) => Promise<void>): void {
+  const ops = fuzzOps(defaults.ops)
+  describe(title, () => {
+    for (const seed of fuzzSeeds(defaults.seeds)) {
+      test(`seed ${seed}: ${ops} random commands`, () => runWithSeed(seed, (s) => runSeed(s, ops)), 120_000)
+    }
+  })
+}
+
+/**
+ * One seed's run on the fuzzed client: what it sends (nextOp), its transaction as Redis saw it, the
+ * recent history for failure messages, and the statistics of Redis's replies.
+ */
+export class FuzzRun {
+  readonly tx = new TransactionTracker()
+  readonly history = new History()
+  readonly stats = new RunStats()
+  readonly #rng: Rng
+
+  constructor(readonly seed: number) {
+    this.#rng = new Rng(seed)
+  }
+
+  /**
+   * Records Redis's reply to op `op` and says whether ours is the same (sameReply; for the `fuzzed`
+   * client, within its transaction). A ZRANGE BYLEX that Redis answers in an unspecified order
+   * (isBylexRange) passes too: `ourRecord` reads our copy of a key in the client's database in
+   * process (a read through a client could expire it on one side only), and `redis` tells the encoding.
+   */
+  async agree(
+    op: number, argv: readonly ByteString[], redisReply: Plain, ourReply: Plain, fuzzed: boolean,
+    ourRecord: (key: ByteString) => KeyRecord | undefined, redis: RespClient,
+  ): Promise<boolean> {
+    this.stats.observe(redisReply)
+    this.history.push(op, argv, redisReply)
+    if (sameReply(argv, redisReply, ourReply, fuzzed ? this.tx.queued : null)) return true
+    if (!fuzzed || this.tx.queued !== null || !isBylexRange(argv)) return false
+    const record = ourRecord(argv[1]!)
+    if (record === undefined || record.value.type !== 'zset' || (record.expireAt !== null && record.expireAt < Date.now() + 1000)) return false
+    const scores = new Set(record.value.entries.map(([, score]) => score))
+    if (scores.size <= 1) return false
+    return JSON.stringify(plain(await redis.send(['OBJECT', 'ENCODING', argv[1]!]))) === '"skiplist"'
+  }
+
+  /**
+   * The op loop: `ops` commands, each through `runOne` and followed by its pause; `checkpoint` every
+   * `checkpointEvery` ops when no transaction is open. At the end an open transaction is discarded
+   * (as op number `ops`) and a last checkpoint runs.
+   */
+  async drive(options: {
+    readonly ops: number
+    readonly checkpointEvery: number
+    readonly generate?: GenerateOptions
+    runOne(op: number, argv: ByteString[]): Promise<void>
+    checkpoint(op: number): Promise<void>
+  }): Promise<void> {
+    const { ops, checkpointEvery } = options
+    for (let op = 0; op < ops; op++) {
+      const next = nextOp(this.#rng, this.tx, Date.now(), options.generate)
+      await options.runOne(op, next.argv)
+      if (next.pauseMs !== undefined) await pauseByClock(next.pauseMs)
+      if (op % checkpointEvery === checkpointEvery - 1 && this.tx.queued === null) await options.checkpoint(op)
+    }
+    if (this.tx.queued !== null) await options.runOne(ops, ['DISCARD'])
+    await options.checkpoint(ops)
+  }
+}
+
+// ---- a server under test ------------------------------------------------------------------------
+
+/** A server under test over TCP: a fuzzed client, a barrier client and a raw `SYNC` replica's stream. */
+export interface Side {
+  readonly name: string
+  readonly client: RespClient
+  readonly barrier: RespClient
+  readonly stream: ReplicationStream
+}
+
+/** Connects to the server on `port` and switches its active expiry off; `closers` gets each connection's close. */
+export async function connectSide(name: string, port: number, closers: (() => void)[]): Promise<Side> {
+  const client = await RespClient.connect(port)
+  closers.push(() => client.close())
+  const barrier = await RespClient.connect(port)
+  closers.push(() => barrier.close())
+  expect(plain(await client.send(['DEBUG', 'SET-ACTIVE-EXPIRE', '0'])), `${name}: DEBUG SET-ACTIVE-EXPIRE 0`).toEqual({ simple: 'OK' })
+  const stream = await ReplicationStream.attach(port)
+  closers.push(() => stream.close())
+  return { name, client, barrier, stream }
+}
+
+/** Waits until `side`'s stream, from command `from` on, holds the barrier write number `n` (`SET __barrier__ <n>`). */
+export async function awaitBarrier(side: Side, from: number, n: number): Promise<void> {
+  const deadline = Date.now() + 5000
+  const isBarrier = (c: ByteString[]): boolean => c[0] === 'SET' && c[1] === '__barrier__' && c[2] === String(n)
+  while (!side.stream.commands.slice(from).some(isBarrier)) {
+    if (Date.now() > deadline) throw new Error(`${side.name}'s replication stream did not deliver barrier ${n}`)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
 }

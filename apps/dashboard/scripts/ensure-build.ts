@@ -1,8 +1,8 @@
 // Builds the dashboard when its build is missing or older than its sources: `npm start` runs this
 // first, so a fresh clone (`npm ci && npm start`) and an edited source both get a current build.
 //
-// "Sources" are the app's own files and the packages it bundles (core and replica). The build is
-// current when dist/.build-stamp is newer than every one of them.
+// "Sources" are the app's own files and what it bundles of the packages (core, replica, and the
+// master's demo key layout). The build is current when dist/.build-stamp is newer than every one of them.
 import { readdir, stat, utimes, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,6 +19,7 @@ const inputs = [
   join(app, 'public'),
   join(repo, 'packages', 'core', 'src'),
   join(repo, 'packages', 'replica', 'src'),
+  join(repo, 'packages', 'master', 'src', 'demo', 'keys.ts'),
 ]
 
 /** The newest modification time under `path` (a file or a folder), and the file that has it. */

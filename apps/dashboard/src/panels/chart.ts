@@ -1,8 +1,8 @@
 // The time series: requests per second and p95 latency, one point a second, from two capped lists
 // (RPUSH + LTRIM, "<ms>:<value>" entries). Drawn by hand on a canvas: an area for requests/s on the
 // left axis, a line for latency on the right one, and a crosshair with the values under the pointer.
+import { DEMO_KEYS } from '@replicast/master/demo-keys'
 import { h, formatClock, formatInt, setText } from '../dom.ts'
-import { DEMO_KEYS } from '../keys.ts'
 import type { Panel } from '../live.ts'
 import type { DashboardReplica } from '../replica.ts'
 

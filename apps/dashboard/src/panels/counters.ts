@@ -1,7 +1,7 @@
 // The headline numbers: counters (strings written by INCR, INCRBY and INCRBYFLOAT), the number of
 // live sessions (keys with a TTL) and of alerting hosts (a set).
+import { DEMO_KEYS } from '@replicast/master/demo-keys'
 import { h, formatCompact, formatInt, formatMoney, setText } from '../dom.ts'
-import { DEMO_KEYS } from '../keys.ts'
 import type { Panel } from '../live.ts'
 import type { DashboardReplica } from '../replica.ts'
 

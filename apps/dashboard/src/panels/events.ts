@@ -1,6 +1,6 @@
 // The newest events of a capped list (LPUSH events <json> + LTRIM events 0 49).
+import { DEMO_KEYS } from '@replicast/master/demo-keys'
 import { h, formatClock, reconcile, setText } from '../dom.ts'
-import { DEMO_KEYS } from '../keys.ts'
 import type { Panel } from '../live.ts'
 import type { DashboardReplica } from '../replica.ts'
 

@@ -1,7 +1,7 @@
 // One card per simulated host, from its hash (HSET host:<n> cpu … mem … status …). A change to
 // host:3 re-reads host:3 only; a resync re-reads them all.
+import { DEMO_KEYS } from '@replicast/master/demo-keys'
 import { h, formatDuration, formatInt, reconcile, setText } from '../dom.ts'
-import { DEMO_KEYS } from '../keys.ts'
 import type { Panel } from '../live.ts'
 import type { DashboardReplica } from '../replica.ts'
 

@@ -1,8 +1,8 @@
 // The rest of the keyspace: every key that the demo feed does not write (so `redis-cli -p 6380 set
 // greeting hello` shows up here at once), and a ticker of the latest changes to any key. Fed by one
 // glob subscription to '*'.
+import { isDemoKey } from '@replicast/master/demo-keys'
 import { h, formatDuration, formatInt, reconcile, setText } from '../dom.ts'
-import { isDemoKey } from '../keys.ts'
 import type { Panel } from '../live.ts'
 import type { DashboardReplica } from '../replica.ts'
 

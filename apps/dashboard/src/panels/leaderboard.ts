@@ -1,8 +1,8 @@
 // The top ten of a sorted set (ZINCRBY leaderboard <points> <player>), with bars scaled to the
 // leader, an arrow for a player who just moved up or down, and a dot for players in the set
 // players:online (SADD / SREM).
+import { DEMO_KEYS } from '@replicast/master/demo-keys'
 import { h, formatInt, reconcile, setText } from '../dom.ts'
-import { DEMO_KEYS } from '../keys.ts'
 import type { Panel } from '../live.ts'
 import type { DashboardReplica } from '../replica.ts'
 

@@ -1,6 +1,6 @@
 // The demo dataset's key layout: what `startDemoFeed` writes and the dashboard reads. The dashboard
-// keeps a copy in apps/dashboard/src/keys.ts (it must not import the Node package); test/demo.test.ts
-// checks that the two agree.
+// imports this file alone, as `@replicast/master/demo-keys`, into a browser bundle: it must import
+// nothing (no Node module, nothing of the master).
 //
 //   stats:requests  stats:errors  stats:signups   string counters (INCRBY / INCR)
 //   stats:revenue                                 string float (INCRBYFLOAT)
@@ -29,3 +29,8 @@ export const DEMO_KEYS = Object.freeze({
 
 /** Glob patterns (Redis's KEYS syntax) that cover every key the demo feed writes. */
 export const DEMO_PATTERNS: readonly string[] = Object.freeze(['stats:*', 'host:*', 'hosts:*', 'leaderboard', 'players:*', 'events', 'series:*', 'session:*'])
+
+/** True for a key the demo feed writes (the patterns above, without a glob engine). */
+export function isDemoKey(key: string): boolean {
+  return DEMO_PATTERNS.some((p) => (p.endsWith('*') ? key.startsWith(p.slice(0, -1)) : key === p))
+}
