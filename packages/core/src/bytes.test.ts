@@ -65,6 +65,16 @@ describe('ByteWriter', () => {
     expect(bytesToByteString(writer.finish())).toBe(values.map((n) => `${n},`).join(''))
   })
 
+  test('room grows the buffer, keeping what was written; advance counts bytes written into it', () => {
+    const writer = new ByteWriter(2)
+    writer.byteString('ab')
+    const buffer = writer.room(5)
+    expect(buffer.length - writer.length).toBeGreaterThanOrEqual(5)
+    buffer.set([99, 100, 101], writer.length)
+    writer.advance(3)
+    expect(bytesToByteString(writer.finish())).toBe('abcde')
+  })
+
   test('view lends the bytes written; reset starts over without a copy', () => {
     const writer = new ByteWriter(4)
     writer.byteString('hello')

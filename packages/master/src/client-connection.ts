@@ -69,6 +69,9 @@ export class ClientConnection {
   #rdbOnly = false
   #blocked = false
   #closing = false
+  /** The last command name and its lowercase form: the decoder hands out a repeated name as the same string. */
+  #lastName: ByteString = ''
+  #lastLowerName = ''
 
   constructor(master: MasterCore, socket: Socket) {
     this.#master = master
@@ -125,7 +128,14 @@ export class ClientConnection {
 
   #handle(argv: ByteString[]): void {
     const master = this.#master
-    const name = argv[0]!.toLowerCase()
+    // A pipelined burst repeats one name: lowercase it once, not into a new string per command.
+    // (Only short names are kept: a long first argument is no command name worth holding on to.)
+    const given = argv[0]!
+    if (given !== this.#lastName && given.length <= 32) {
+      this.#lastName = given
+      this.#lastLowerName = given.toLowerCase()
+    }
+    const name = given === this.#lastName ? this.#lastLowerName : given.toLowerCase()
     if (!this.#authenticated && name !== 'auth' && name !== 'hello' && name !== 'quit') {
       this.#reply(error('NOAUTH Authentication required.'))
       return

@@ -111,7 +111,8 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
     super()
     this.options = resolveMasterOptions(options)
     const o = this.options
-    this.dataset = new Dataset({ databases: o.databases, commands: createServerCommands(this) })
+    // Nothing here reads ExecResult.touched: writes make no change records unless someone subscribes.
+    this.dataset = new Dataset({ databases: o.databases, commands: createServerCommands(this), reportTouched: false })
     this.#ids = newReplicationIds(replIdFromRandomBytes(randomBytes(20)))
     this.backlog = new ReplicationBacklog({ sizeBytes: o.backlogBytes })
     this.propagator = new Propagator(this.backlog)

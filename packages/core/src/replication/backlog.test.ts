@@ -137,6 +137,20 @@ describe('ReplicationBacklog', () => {
     expect(Array.from(backlog.read(65_530, 12))).toEqual(Array.from(filled(12, 65_530)))
   })
 
+  test('tailRoom offers only the last block\'s free bytes; commitTail counts them and refuses more', () => {
+    const backlog = new ReplicationBacklog({ sizeBytes: 100, blockBytes: 16 })
+    expect(backlog.tailRoom(1)).toBeNull()
+    backlog.append(filled(10))
+    expect(backlog.tailRoom(7)).toBeNull()
+    const tail = backlog.tailRoom(6)!
+    expect(backlog.tailIndex).toBe(10)
+    tail.set(filled(6, 10), 10)
+    expect(backlog.commitTail(6)).toEqual({ startOffset: 10, endOffset: 16 })
+    expect(backlog.tailRoom(1)).toBeNull()
+    expect(() => backlog.commitTail(1)).toThrow(RangeError)
+    expect(Array.from(backlog.read(0))).toEqual(Array.from(filled(16)))
+  })
+
   test('seeded: random appends, readers and reads agree with a plain copy of the stream', () => {
     for (let seed = 1; seed <= 30; seed++) {
       const random = prng(seed)
@@ -146,7 +160,15 @@ describe('ReplicationBacklog', () => {
       for (let i = 0; i < 200; i++) {
         const n = random.int(60)
         const chunk = filled(n, stream.length)
-        backlog.append(chunk)
+        // Half the time written in place when the last block has room, as the propagator does.
+        const tail = random.chance(0.5) ? backlog.tailRoom(n) : null
+        if (tail === null) {
+          backlog.append(chunk)
+        } else {
+          const before = backlog.masterReplOffset
+          tail.set(chunk, backlog.tailIndex)
+          expect(backlog.commitTail(n)).toEqual({ startOffset: before, endOffset: before + n })
+        }
         stream.push(...chunk)
         for (const reader of readers) {
           if (!reader.closed && random.chance(0.5)) reader.advance(random.int(backlog.pendingBytes(reader) + 1))

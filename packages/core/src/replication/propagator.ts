@@ -10,13 +10,14 @@
 //   feedPing()                        → *1\r\n$4\r\nping\r\n          (db -1: never a SELECT)
 //   feedGetAck()                      → REPLCONF GETACK *  (37 bytes) (db -1)
 //
-// Every byte is appended to the backlog and counted in the offset. A unit is appended in one
-// `append`, so a shell that sends each append as one STREAM frame sends whole commands.
+// Every byte is appended to the backlog and counted in the offset. A unit is appended at once (one
+// `append`, or written in place and counted by one `commitTail`), so a shell that sends each
+// append as one STREAM frame sends whole commands.
 //
 // Deliberately left out: deciding what a command's effects are (store/ does), and when to ping
 // (the shell's clock, every `pingPeriodMs`, only while replicas are attached).
 import { ByteWriter, type ByteString } from '../bytes.ts'
-import { writeCommand } from '../resp/encoder.ts'
+import { commandByteLength, writeCommand, writeCommandInto } from '../resp/encoder.ts'
 import { streamCommands, StreamDbTracker } from '../store/propagation.ts'
 import type { Effect } from '../values.ts'
 import type { ReplicationBacklog } from './backlog.ts'
@@ -69,9 +70,19 @@ export class Propagator {
       if (effect.db !== -1 && (!Number.isSafeInteger(effect.db) || effect.db < 0)) throw new RangeError(`Cannot propagate an effect on database ${effect.db}.`)
     }
     if (effects.length === 1) {
-      // The common unit, one write: what streamCommands gives for it, without building its list.
+      // The common unit, one write: what streamCommands gives for it, without building its list,
+      // encoded straight into the backlog's last block when it fits there (no copy).
       const effect = effects[0]!
       const select = this.#tracker.selectBefore(effect)
+      const size = (select === null ? 0 : commandByteLength(select)) + commandByteLength(effect.argv)
+      const backlog = this.#backlog
+      const tail = backlog.tailRoom(size)
+      if (tail !== null) {
+        let at = backlog.tailIndex
+        if (select !== null) at = writeCommandInto(tail, at, select)
+        writeCommandInto(tail, at, effect.argv)
+        return backlog.commitTail(size)
+      }
       if (select !== null) writeCommand(this.#writer, select)
       writeCommand(this.#writer, effect.argv)
     } else {

@@ -51,6 +51,16 @@ describe('RequestDecoder', () => {
     })
   }
 
+  // The decoder hands out a repeated command name as the same string: names that change, differ
+  // only in case or length, or are too long to keep must still come out as sent.
+  const names = [['SET', 'a', '1'], ['SET', 'b', '2'], ['set', 'c', '3'], ['SETNX', 'd', '4'], ['SET', 'e', '5'], ['SE', 'f'], ['S'.repeat(40)], ['S'.repeat(40)], ['S'.repeat(39) + 'T'], ['', 'g'], ['SET', 'h', '6']]
+  const namesInput = bytes(names.map((c) => String.fromCharCode(...encodeCommand(c))).join(''))
+  for (const { name, chunks } of feeds(namesInput)) {
+    test(`repeated and changing command names fed ${name}`, () => {
+      expect(decodeCommands(namesInput, chunks).commands).toEqual(names)
+    })
+  }
+
   const inline = bytes('PING\r\nSET a "b c" \'d\\\'e\'\n"\\x41\\n"\r\n\r\n\n')
   for (const { name, chunks } of feeds(inline)) {
     test(`reads inline commands and bare newlines fed ${name}`, () => {

@@ -17,6 +17,8 @@ import type { RespValue } from './value.ts'
 
 const CR = 13
 const LF = 10
+// Command names are short; a long first argument is not worth comparing or keeping.
+const MAX_REUSED_NAME_BYTES = 32
 
 /** Parses a CRLF-less line as a signed decimal integer the way Redis's string2ll does, or null. */
 function parseInteger(line: Uint8Array, from = 0): number | null {
@@ -73,6 +75,8 @@ export class RequestDecoder {
   #bulkLength = -1
   #commandStart = 0
   #lastCommandBytes = 0
+  /** The last command name read on the fast path, handed out again while names repeat. */
+  #name: ByteString = ''
 
   constructor(options: RequestDecoderOptions = {}) {
     const { allowInline = true, ...limits } = options
@@ -205,7 +209,8 @@ export class RequestDecoder {
     if (p + 1 >= end || bytes[p] !== CR || bytes[p + 1] !== LF) return undefined
     if (count === 0 || count > limits.maxArrayLength) return undefined
     p += 2
-    const args: ByteString[] = []
+    // Sized up front: a `[]` grown by push gets room for 16 arguments, garbage for a 3-argument SET.
+    const args: ByteString[] = new Array<ByteString>(count)
     for (let i = 0; i < count; i++) {
       if (p >= end || bytes[p] !== 36 /* $ */) return undefined
       const lengthAt = ++p
@@ -222,7 +227,17 @@ export class RequestDecoder {
       p += 2
       const after = p + length
       if (after + 1 >= end || bytes[after] !== CR || bytes[after + 1] !== LF) return undefined
-      args.push(bytesToByteString(bytes, p, after))
+      if (i === 0 && length <= MAX_REUSED_NAME_BYTES) {
+        // A pipeline or a replication stream repeats one name: reuse its string (no allocation, and
+        // its hash is already computed for the command table lookup).
+        const name = this.#name
+        let same = name.length === length
+        for (let j = 0; same && j < length; j++) same = bytes[p + j] === name.charCodeAt(j)
+        if (same) args[0] = name
+        else args[0] = this.#name = bytesToByteString(bytes, p, after)
+      } else {
+        args[i] = bytesToByteString(bytes, p, after)
+      }
       p = after + 2
     }
     const size = p - start

@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest'
-import { commandByteLength, encodeCommand, encodeValue } from './encoder.ts'
+import { ByteWriter } from '../bytes.ts'
+import { commandByteLength, encodeCommand, encodeValue, writeCommand } from './encoder.ts'
 import { array, bulk, error, integer, simple } from './value.ts'
 
-const text = (b: Uint8Array): string => String.fromCharCode(...b)
+const text = (b: Uint8Array): string => Array.from(b, (c) => String.fromCharCode(c)).join('')
 
 describe('encoder', () => {
   test('encodes commands as Redis writes its replication stream', () => {
@@ -19,6 +20,21 @@ describe('encoder', () => {
     for (const args of [[], ['a'], ['x'.repeat(9), 'y'.repeat(10), 'z'.repeat(99), 'w'.repeat(100)], Array.from({ length: 12 }, () => '')]) {
       expect(commandByteLength(args)).toBe(encodeCommand(args).length)
     }
+  })
+
+  test('writeCommand appends after earlier bytes, growing the writer, exactly as the reference form', () => {
+    // The encoder writes digits and CRLFs straight into the buffer: check it at every digit-count
+    // boundary, with binary bytes and empty arguments, against the plain template form.
+    const reference = (args: readonly string[]): string => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`
+    const lengths = [0, 1, 9, 10, 23, 24, 99, 100, 999, 1000, 10_000]
+    const args = lengths.map((n, i) => String.fromCharCode(i * 23 % 256).repeat(n))
+    const many = Array.from({ length: 10 }, (_, i) => String(i))
+    const writer = new ByteWriter(1)
+    writer.byteString('prefix')
+    writeCommand(writer, args)
+    writeCommand(writer, many)
+    writeCommand(writer, ['\x00\r\n\xff'])
+    expect(text(writer.finish())).toBe(`prefix${reference(args)}${reference(many)}${reference(['\x00\r\n\xff'])}`)
   })
 
   test('encodes every RESP2 type', () => {

@@ -6,7 +6,7 @@
 // Commands are always written in the multibulk form Redis uses for its own replication stream
 // (replicationFeedSlaves): `*<argc>\r\n` then `$<len>\r\n<arg>\r\n` per argument. Offsets count these
 // bytes exactly, so `commandByteLength` must agree with `writeCommand` byte for byte.
-import { ByteWriter, type ByteString } from '../bytes.ts'
+import { ByteWriter, writeByteString, type ByteString } from '../bytes.ts'
 import type { RespValue } from './value.ts'
 
 const CRLF = '\r\n'
@@ -30,12 +30,40 @@ export function commandByteLength(args: readonly ByteString[]): number {
 
 /** Appends one command as a RESP multibulk array of bulk strings. */
 export function writeCommand(writer: ByteWriter, args: readonly ByteString[]): void {
-  // Byte by byte rather than through template strings: this runs once per propagated write.
-  writer.byte(42 /* * */).decimal(args.length).byte(13).byte(10)
+  const size = commandByteLength(args)
+  writeCommandInto(writer.room(size), writer.length, args)
+  writer.advance(size)
+}
+
+/**
+ * Writes one command into `target` from index `at`, which must have `commandByteLength(args)` bytes
+ * of room; returns the index after it. For callers that own the buffer (the backlog's last block).
+ */
+export function writeCommandInto(target: Uint8Array, at: number, args: readonly ByteString[]): number {
+  // Straight into the buffer: this runs once per propagated write, and a method call with its
+  // capacity check per byte cost more than the bytes themselves.
+  let p = writeDecimal(target, at, 42 /* * */, args.length)
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
-    writer.byte(36 /* $ */).decimal(arg.length).byte(13).byte(10).byteString(arg).byte(13).byte(10)
+    p = writeDecimal(target, p, 36 /* $ */, arg.length)
+    p = writeByteString(target, p, arg)
+    target[p++] = 13
+    target[p++] = 10
   }
+  return p
+}
+
+/** Writes `<prefix><n>\r\n` at `at` (n a non-negative safe integer); returns the index after it. */
+function writeDecimal(b: Uint8Array, at: number, prefix: number, n: number): number {
+  b[at++] = prefix
+  const end = at + digitCount(n)
+  for (let p = end - 1; p >= at; p--) {
+    b[p] = 48 + (n % 10)
+    n = Math.floor(n / 10)
+  }
+  b[end] = 13
+  b[end + 1] = 10
+  return end + 2
 }
 
 /** Encodes one command as a RESP multibulk array of bulk strings. */
@@ -47,32 +75,42 @@ export function encodeCommand(args: readonly ByteString[]): Uint8Array {
 
 // Simple strings and errors cannot hold CR or LF (the line would end early). Redis replaces them
 // with spaces in addReplyErrorLength for the same reason.
-function singleLine(text: string): string {
-  return /[\r\n]/.test(text) ? text.replace(/[\r\n]/g, ' ') : text
+function writeLine(writer: ByteWriter, prefix: number, text: string): void {
+  const b = writer.room(text.length + 3)
+  let p = writer.length
+  b[p++] = prefix
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    b[p++] = c === 13 || c === 10 ? 32 : c
+  }
+  b[p++] = 13
+  b[p++] = 10
+  writer.advance(text.length + 3)
 }
 
 /** Appends one RESP2 value. */
 export function writeValue(writer: ByteWriter, value: RespValue): void {
+  // Without template strings: this answers every command of a pipelined burst.
   switch (value.kind) {
     case 'simple':
-      writer.byteString(`+${singleLine(value.value)}${CRLF}`)
+      writeLine(writer, 43 /* + */, value.value)
       return
     case 'error':
-      writer.byteString(`-${singleLine(value.message)}${CRLF}`)
+      writeLine(writer, 45 /* - */, value.message)
       return
     case 'integer':
       writer.byteString(`:${value.value}${CRLF}`)
       return
     case 'bulk':
       if (value.value === null) writer.byteString(`$-1${CRLF}`)
-      else writer.byteString(`$${value.value.length}${CRLF}`).byteString(value.value).byteString(CRLF)
+      else writer.byte(36 /* $ */).decimal(value.value.length).byte(13).byte(10).byteString(value.value).byte(13).byte(10)
       return
     case 'array':
       if (value.value === null) {
         writer.byteString(`*-1${CRLF}`)
         return
       }
-      writer.byteString(`*${value.value.length}${CRLF}`)
+      writer.byte(42 /* * */).decimal(value.value.length).byte(13).byte(10)
       for (const element of value.value) writeValue(writer, element)
       return
   }

@@ -34,7 +34,9 @@ export const RESP_LIMIT_DEFAULTS: RespLimits = Object.freeze({
 
 export function resolveRespLimits(limits: Partial<RespLimits> | undefined): RespLimits {
   const merged = { ...RESP_LIMIT_DEFAULTS, ...limits }
-  for (const [name, value] of Object.entries(merged)) {
+  // for-in rather than Object.entries (an array per field): a replica resolves limits per frame.
+  for (const name in merged) {
+    const value = merged[name as keyof RespLimits]
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new RangeError(`RESP limit ${name} must be a positive integer, got ${String(value)}.`)
     }

@@ -12,7 +12,7 @@
 import type { ByteString } from '../bytes.ts'
 import type { RespValue } from '../resp/value.ts'
 import type { Effect } from '../values.ts'
-import { NO_EXPIRY, type Entry } from './entry.ts'
+import { NO_EXPIRY, stringEntry, type Entry, type StringEntry } from './entry.ts'
 import type { Keyspace } from './keyspace.ts'
 import { ScanCursors } from './scan-cursors.ts'
 import type { Session } from './session.ts'
@@ -83,7 +83,10 @@ export class CommandContext {
   /** Appends an effect to the unit now, in the current database (alsoPropagate). */
   propagate(argv: readonly ByteString[], db = this.session.db): void {
     if (this.mode !== 'master') return
-    ;(this.effects ??= []).push({ db, argv })
+    // Most units have one effect: an exact one-element array, not a `[]` that a push grows to 17.
+    const effect = { db, argv }
+    if (this.effects === null) this.effects = [effect]
+    else this.effects.push(effect)
   }
 
   // ---- expiry ----------------------------------------------------------------------------------
@@ -138,6 +141,20 @@ export class CommandContext {
     }
     entry.expireAt = keepTtl ? existing.expireAt : NO_EXPIRY
     this.keyspace.replace(this.session.db, key, existing, entry)
+  }
+
+  /**
+   * setKey for a string value; returns the entry now stored. A string entry already there is
+   * reused (a SET over a string is the common write, and this spares it an allocation).
+   */
+  setString(key: ByteString, existing: Entry | undefined, value: ByteString, keepTtl: boolean): StringEntry {
+    if (existing !== undefined && existing.type === 'string') {
+      this.keyspace.overwriteString(this.session.db, key, existing, value, keepTtl ? existing.expireAt : NO_EXPIRY)
+      return existing
+    }
+    const entry = stringEntry(value)
+    this.setKey(key, existing, entry, keepTtl)
+    return entry
   }
 
   /** Must precede any in-place change of `entry`'s value. */

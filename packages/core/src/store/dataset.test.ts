@@ -83,6 +83,44 @@ describe('touched keys and subscriptions', () => {
   })
 })
 
+describe('reportTouched: false', () => {
+  test('touched stays empty while listeners still hear every change', () => {
+    const ds = new Dataset({ reportTouched: false })
+    const s = ds.createSession()
+    expect(ds.execute(s, ['SET', 'a', '1'], T0).touched).toEqual([])
+    const seen: KeyChange[] = []
+    const unsubscribe = ds.subscribe((changes) => seen.push(...changes))
+    expect(ds.execute(s, ['SET', 'a', '2'], T0).touched).toEqual([{ kind: 'key', db: 0, key: 'a' }])
+    ds.execute(s, ['FLUSHDB'], T0)
+    unsubscribe()
+    expect(ds.execute(s, ['SET', 'b', '1'], T0).touched).toEqual([])
+    expect(seen).toEqual([{ kind: 'key', db: 0, key: 'a' }, { kind: 'flush', db: 0 }])
+  })
+
+  test('must be a boolean', () => {
+    expect(() => new Dataset({ reportTouched: 'no' as never })).toThrow(/reportTouched must be a boolean/)
+  })
+})
+
+describe('SET over an existing key', () => {
+  test('a string is overwritten in place with the TTL rules of a new entry; other types are replaced', () => {
+    const h = harness()
+    h.run('SET', 'k', 'a', 'PXAT', String(T0 + 1000))
+    expect(h.ds.expiresCount(0)).toBe(1)
+    h.run('SET', 'k', 'b', 'KEEPTTL')
+    expect(h.ds.getRecord(0, 'k')).toEqual({ db: 0, key: 'k', value: { type: 'string', value: 'b' }, expireAt: T0 + 1000 })
+    h.run('SET', 'k', 'c')
+    expect(h.ds.getRecord(0, 'k')).toEqual({ db: 0, key: 'k', value: { type: 'string', value: 'c' }, expireAt: null })
+    expect(h.ds.expiresCount(0)).toBe(0)
+    h.run('SET', 'k', 'd', 'PXAT', String(T0 + 2000))
+    expect(h.ds.expiresCount(0)).toBe(1)
+    h.run('RPUSH', 'l', 'x')
+    h.run('SET', 'l', 'e')
+    expect(h.ds.getRecord(0, 'l')?.value).toEqual({ type: 'string', value: 'e' })
+    expect(h.ds.getRecord(0, 'k')?.expireAt).toBe(T0 + 2000)
+  })
+})
+
 describe('replica role', () => {
   test('client writes answer READONLY (also inside MULTI, aborting it); reads work', () => {
     const ds = new Dataset({ role: 'replica' })

@@ -67,12 +67,14 @@ export class Dataset {
   readonly #table: ReadonlyMap<string, Command>
   readonly #expiry: ActiveExpiry
   readonly #listeners = new Set<ChangeListener>()
+  readonly #reportTouched: boolean
   #role: DatasetRole
 
   constructor(options?: DatasetOptions) {
     const resolved = resolveDatasetOptions(options)
     this.databases = resolved.databases
     this.#role = resolved.role
+    this.#reportTouched = resolved.reportTouched
     this.#keyspace = new Keyspace(resolved.databases)
     this.#ctx = new CommandContext(this.#keyspace)
     this.#table = createCommandTable(resolved.commands)
@@ -106,6 +108,12 @@ export class Dataset {
     return () => this.#listeners.delete(listener)
   }
 
+  // Change records cost an object per written key: make them only for someone who reads them,
+  // `touched` (execute only) or a listener.
+  #recordChanges(forExecute: boolean): void {
+    this.#keyspace.recordChanges = this.#listeners.size > 0 || (forExecute && this.#reportTouched)
+  }
+
   #flushChanges(): readonly KeyChange[] {
     if (!this.#keyspace.hasChanges) return NO_CHANGES
     const changes = this.#keyspace.takeChanges()
@@ -124,6 +132,7 @@ export class Dataset {
     ctx.mode = this.#role === 'master' ? 'master' : 'replica-client'
     ctx.effects = null
     ctx.atomic = true
+    this.#recordChanges(true)
     const reply = this.#dispatcher.process(session, argv)
     const effects = ctx.effects ?? NO_EFFECTS
     const atomic = ctx.atomic
@@ -151,6 +160,7 @@ export class Dataset {
     ctx.mode = 'replicated'
     ctx.effects = null
     ctx.atomic = true
+    this.#recordChanges(false)
     const reply = this.#dispatcher.process(session, argv)
     ctx.effects = null
     this.#flushChanges()
@@ -164,6 +174,7 @@ export class Dataset {
    */
   activeExpireCycle(now: number, maxKeys: number): Effect[] {
     if (this.#role !== 'master') return []
+    this.#recordChanges(false)
     const effects = this.#expiry.cycle(now, maxKeys)
     this.#flushChanges()
     return effects
@@ -193,12 +204,14 @@ export class Dataset {
    * An empty collection stores nothing (Redis skips empty keys when loading) but removes the key.
    */
   loadRecord(record: KeyRecord): void {
+    this.#recordChanges(false)
     this.#load(record)
     this.#flushChanges()
   }
 
   /** Many records, one change notification. */
   loadRecords(records: Iterable<KeyRecord>): void {
+    this.#recordChanges(false)
     for (const record of records) this.#load(record)
     this.#flushChanges()
   }
@@ -240,6 +253,7 @@ export class Dataset {
 
   /** Empties every database (FLUSHALL without propagation). */
   clear(): void {
+    this.#recordChanges(false)
     for (let db = 0; db < this.databases; db++) {
       this.#keyspace.flush(db)
       this.#ctx.scans.forget(db)

@@ -1,13 +1,13 @@
 // The databases and every primitive that changes them. All writes go through here so that three
 // things happen for each of them without the commands having to remember: open snapshot cursors get
 // the old value first (copy-on-write, snapshot.ts), the volatile-key index used by active expiry
-// stays exact, and the change is recorded for subscribers (changes.ts).
+// stays exact, and the change is recorded for subscribers (changes.ts) while anyone reads them.
 //
 // Deliberately left out: expiry decisions (context.ts decides whether a key is expired for the
 // caller at hand), replies and propagation.
 import type { ByteString } from '../bytes.ts'
 import type { KeyChange } from './changes.ts'
-import { NO_EXPIRY, type Entry } from './entry.ts'
+import { NO_EXPIRY, type Entry, type StringEntry } from './entry.ts'
 import type { SnapshotState } from './snapshot.ts'
 
 export class Database {
@@ -26,8 +26,13 @@ export class Keyspace {
   /** Stamp given to the next inserted key. Snapshots remember where it stood when they began. */
   #seq = 0
   readonly snapshots = new Set<SnapshotState>()
-  /** Changes since the last `takeChanges()`. */
-  #changes: KeyChange[] = []
+  /**
+   * Changes since the last `takeChanges()`, null for none: a unit's list starts as an exact
+   * one-element array (most units change one key), not a `[]` that a push grows to 17.
+   */
+  #changes: KeyChange[] | null = null
+  /** False while nobody will read the changes: writes then skip making change records. */
+  recordChanges = true
 
   constructor(databases: number) {
     const dbs: Database[] = []
@@ -41,19 +46,27 @@ export class Keyspace {
 
   takeChanges(): KeyChange[] {
     const changes = this.#changes
-    if (changes.length > 0) this.#changes = []
-    return changes
+    this.#changes = null
+    return changes ?? []
   }
 
   get hasChanges(): boolean {
-    return this.#changes.length > 0
+    return this.#changes !== null
+  }
+
+  #record(change: KeyChange): void {
+    if (this.#changes === null) this.#changes = [change]
+    else this.#changes.push(change)
   }
 
   #recordKey(db: number, key: ByteString): void {
+    if (!this.recordChanges) return
     const changes = this.#changes
-    const last = changes[changes.length - 1]
-    if (last !== undefined && last.kind === 'key' && last.db === db && last.key === key) return
-    changes.push({ kind: 'key', db, key })
+    if (changes !== null) {
+      const last = changes[changes.length - 1]!
+      if (last.kind === 'key' && last.db === db && last.key === key) return
+    }
+    this.#record({ kind: 'key', db, key })
   }
 
   /** Gives open snapshots the chance to keep the value `entry` has before it changes. */
@@ -82,6 +95,23 @@ export class Keyspace {
     database.dict.set(key, entry)
     if (entry.expireAt !== NO_EXPIRY) database.volatile.add(key)
     else if (old.expireAt !== NO_EXPIRY) database.volatile.delete(key)
+    this.#recordKey(db, key)
+  }
+
+  /**
+   * Gives an existing string entry a new value and expiry in place (SET over a string). Same
+   * outcome as `replace` with a new entry, without allocating one or storing it in the Map again:
+   * nothing outside the keyspace holds entries, and open snapshots copy the old value first.
+   */
+  overwriteString(db: number, key: ByteString, entry: StringEntry, value: ByteString, expireAt: number): void {
+    if (this.snapshots.size > 0) this.#beforeChange(db, key, entry)
+    entry.value = value
+    if (expireAt !== entry.expireAt) {
+      const database = this.dbs[db]!
+      if (expireAt !== NO_EXPIRY) database.volatile.add(key)
+      else database.volatile.delete(key)
+      entry.expireAt = expireAt
+    }
     this.#recordKey(db, key)
   }
 
@@ -118,7 +148,7 @@ export class Keyspace {
     database.dict = new Map()
     database.volatile = new Set()
     database.expireCursor = null
-    this.#changes.push({ kind: 'flush', db })
+    if (this.recordChanges) this.#record({ kind: 'flush', db })
   }
 
   keyCount(): number {

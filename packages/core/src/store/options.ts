@@ -26,12 +26,20 @@ export interface DatasetOptions {
    * @default []
    */
   readonly commands?: readonly Command[]
+  /**
+   * Whether `execute` lists the keys each unit changed in `ExecResult.touched`. Turn it off where
+   * nothing reads `touched` (a master shell): changes are then recorded only while a `subscribe`
+   * listener exists, and `touched` is empty. Listeners are told of every change either way.
+   * @default true
+   */
+  readonly reportTouched?: boolean
 }
 
 export const DATASET_DEFAULTS = Object.freeze({
   databases: 16,
   role: 'master' as DatasetRole,
   commands: Object.freeze([]) as readonly Command[],
+  reportTouched: true,
 })
 
 export type ResolvedDatasetOptions = { readonly [K in keyof DatasetOptions]-?: NonNullable<DatasetOptions[K]> }
@@ -44,6 +52,9 @@ export function resolveDatasetOptions(options: DatasetOptions = {}): ResolvedDat
   }
   if (!DATASET_ROLES.includes(resolved.role)) {
     problems.push(`role must be one of ${DATASET_ROLES.join(', ')} (got ${String(resolved.role)})`)
+  }
+  if (typeof resolved.reportTouched !== 'boolean') {
+    problems.push(`reportTouched must be a boolean (got ${String(resolved.reportTouched)})`)
   }
   if (problems.length > 0) {
     throw new StoreError(STORE_ERROR_CODES.INVALID_OPTIONS, `Invalid dataset options: ${problems.join('; ')}.`)

@@ -1,7 +1,6 @@
 // GETSET key value: the old value; the key loses its TTL. Propagated as SET key value.
 import type { Command } from '../command.ts'
 import { bulk, NIL } from '../../resp/value.ts'
-import { stringEntry } from '../entry.ts'
 import { WRONGTYPE } from '../replies.ts'
 
 export const getset: Command = {
@@ -13,7 +12,7 @@ export const getset: Command = {
     const old = ctx.lookup(key)
     if (old !== undefined && old.type !== 'string') return WRONGTYPE
     const reply = old === undefined ? NIL : bulk(old.value)
-    ctx.setKey(key, ctx.lookup(key), stringEntry(argv[2]!), false)
+    ctx.setString(key, ctx.lookup(key), argv[2]!, false)
     ctx.dirty++
     ctx.rewrite(['SET', key, argv[2]!])
     return reply

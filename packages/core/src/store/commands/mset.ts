@@ -1,7 +1,6 @@
 // MSET key value [key value ...]: every key loses its TTL, as with SET.
 import { OK } from '../../resp/value.ts'
 import type { Command } from '../command.ts'
-import { stringEntry } from '../entry.ts'
 import { wrongArity } from '../replies.ts'
 
 export const mset: Command = {
@@ -12,7 +11,7 @@ export const mset: Command = {
     if (argv.length % 2 === 0) return wrongArity('mset')
     for (let j = 1; j < argv.length; j += 2) {
       const key = argv[j]!
-      ctx.setKey(key, ctx.lookup(key), stringEntry(argv[j + 1]!), false)
+      ctx.setString(key, ctx.lookup(key), argv[j + 1]!, false)
     }
     ctx.dirty += (argv.length - 1) / 2
     return OK

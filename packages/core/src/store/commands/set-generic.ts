@@ -8,7 +8,6 @@ import type { ByteString } from '../../bytes.ts'
 import { bulk, NIL, OK, type RespError, type RespValue } from '../../resp/value.ts'
 import { optionIs } from '../arguments.ts'
 import type { CommandContext } from '../context.ts'
-import { stringEntry } from '../entry.ts'
 import { LLONG_MAX, parseInt64, toBigInt } from '../integer.ts'
 import { invalidExpireTime, NOT_AN_INTEGER, SYNTAX_ERROR, WRONGTYPE } from '../replies.ts'
 
@@ -104,8 +103,7 @@ export function setGeneric(
   if (((flags & SET_NX) && existing !== undefined) || ((flags & SET_XX) && existing === undefined)) {
     return getReply ?? abortReply
   }
-  const entry = stringEntry(value)
-  ctx.setKey(key, existing, entry, (flags & SET_KEEPTTL) !== 0)
+  const entry = ctx.setString(key, existing, value, (flags & SET_KEEPTTL) !== 0)
   ctx.dirty++
   if (expiry !== null) {
     ctx.setExpire(key, entry, expiry.at)
