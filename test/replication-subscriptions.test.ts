@@ -47,6 +47,46 @@ describe('subscriptions', () => {
     expect(cancelled).toEqual(['resync:-1'])
     expect(await replica.get('user:2', 3)).toBe('in db 3')
   })
+
+  test('without storage, listeners added and removed at any time hear exactly the writes made meanwhile', async () => {
+    // Such a replica records changes only while someone listens: this checks it starts and stops
+    // at the right moments, across a full resync that replaces its dataset.
+    const master = await startMaster({ backlogBytes: 16 * 1024 })
+    const replica = await startReplica(master)
+    master.command(['SET', 'a', '0'])
+    await caughtUp(replica, master)
+    expect(replica.hasStorage).toBe(false)
+
+    const heard: string[] = []
+    const onChange = (c: ReplicaChange) => heard.push(`on:${describeChange(c)}`)
+    replica.on('change', onChange)
+    const unsubscribe = replica.subscribe('b', (c) => heard.push(`sub:${describeChange(c)}`))
+    master.command(['SET', 'a', '1'])
+    master.command(['SET', 'b', '1'])
+    await caughtUp(replica, master)
+    expect(heard).toEqual(['on:key:0:a', 'on:key:0:b', 'sub:key:0:b'])
+
+    replica.off('change', onChange)
+    master.command(['SET', 'b', '2'])
+    await caughtUp(replica, master)
+    unsubscribe()
+    master.command(['SET', 'b', '3'])
+    await caughtUp(replica, master)
+    expect(heard).toEqual(['on:key:0:a', 'on:key:0:b', 'sub:key:0:b', 'sub:key:0:b'])
+
+    // A listener kept across a full resync (a new dataset: the link drops and the backlog no longer
+    // covers the gap) hears the resync, then the new dataset's writes.
+    const off = replica.on('change', onChange)
+    const before = heard.length
+    await client(master).call('CLIENT', 'KILL', 'TYPE', 'replica')
+    for (let i = 0; i < 100; i++) master.command(['SET', `filler:${i}`, 'x'.repeat(1000)])
+    await waitForStatus(replica, (s) => s.link === 'up' && s.stats.fullSyncs === 2, 'a second full sync')
+    master.command(['SET', 'c', '1'])
+    await caughtUp(replica, master)
+    off()
+    expect(heard.slice(before)).toEqual(['on:resync:-1', 'on:key:0:c'])
+    expect(await replica.digest()).toBe(master.digest())
+  })
 })
 
 describe('status events', () => {

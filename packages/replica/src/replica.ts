@@ -44,6 +44,7 @@ import {
   type Session,
 } from '@replicast/core'
 import { resolveReplicaOptions, type ReplicaOptions } from './options.ts'
+import type { Listener } from './emitter.ts'
 import { Persister, type PersistPoint } from './persister.ts'
 import { ReplicaFront } from './replica-front.ts'
 import { argToByteString as toByteString, readBeforeLoad, toReplyValue, type ReadArg as Arg, type ReplyValue } from './reads.ts'
@@ -124,6 +125,8 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
   #held: Uint8Array[] | null = null
   #snapshot: SnapshotLoad | null = null
   #collected: KeyChange[] = []
+  /** Ends the dataset subscription that fills #collected; null while nothing needs changes. */
+  #stopCollecting: (() => void) | null = null
   readonly #subscriptions = new Subscriptions((error) => this.#report(error))
   #waiters = new Set<OffsetWaiter>()
   #lastError: { code: string; message: string; causeCode?: string } | null = null
@@ -148,7 +151,35 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
       limits: options.limits,
     })
     this.#persister = this.hasStorage ? this.#newPersister() : null
-    this.#dataset.subscribe((changes) => { for (const c of changes) this.#collected.push(c) })
+    this.#syncCollecting()
+  }
+
+  /**
+   * Has the dataset report its changes only while something here uses them: the persister commits
+   * them, `subscribe` and 'change' listeners hear them. Without storage or listeners an applied write
+   * makes no change record at all (an object per key, and the collector's work for it).
+   */
+  #syncCollecting(): void {
+    const want = this.#persister !== null || this.#subscriptions.size > 0 || this.listenerCount('change') > 0
+    if (want === (this.#stopCollecting !== null)) return
+    if (want) {
+      this.#stopCollecting = this.#dataset.subscribe((changes) => { for (const c of changes) this.#collected.push(c) })
+    } else {
+      this.#stopCollecting!()
+      this.#stopCollecting = null
+    }
+  }
+
+  override on<K extends keyof ReplicaEvents>(event: K, listener: Listener<ReplicaEvents[K]>): () => void {
+    // The remover super.on returns calls this.off, which syncs again.
+    const off = super.on(event, listener)
+    if (event === 'change') this.#syncCollecting()
+    return off
+  }
+
+  override off<K extends keyof ReplicaEvents>(event: K, listener: Listener<ReplicaEvents[K]>): void {
+    super.off(event, listener)
+    if (event === 'change') this.#syncCollecting()
   }
 
   #newPersister(): Persister {
@@ -408,7 +439,9 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
     this.#applySession = dataset.createSession()
     this.#readSession = dataset.createSession()
     if (this.#persister !== null) this.#persister.dataset = dataset
-    dataset.subscribe((changes) => { for (const c of changes) this.#collected.push(c) })
+    this.#stopCollecting?.()
+    this.#stopCollecting = null
+    this.#syncCollecting()
     this.#loaded = true
   }
 
@@ -477,7 +510,12 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
    * Returns a function that unsubscribes.
    */
   subscribe(pattern: Arg, listener: (change: ReplicaChange) => void, options: { glob?: boolean; db?: number | null } = {}): () => void {
-    return this.#subscriptions.add(pattern, listener, options)
+    const remove = this.#subscriptions.add(pattern, listener, options)
+    this.#syncCollecting()
+    return () => {
+      remove()
+      this.#syncCollecting()
+    }
   }
 
   #notify(changes: readonly KeyChange[]): void {
