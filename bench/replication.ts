@@ -1,7 +1,7 @@
 // Replication core, side by side with Redis (the "Replication core" issue; DESIGN §9, REDIS.md §10):
 //
 //   (a) full sync of 1,000,000 string keys with 100-byte values, from replica start until its offset
-//       is the master's: Replicast master → Node replica (memory storage; and file storage, durable),
+//       is the master's: Replicast master → Node replica (in memory, no storage; and file storage, durable),
 //       vs a diskless Redis master (repl-diskless-sync-delay 0) → `redis-server` replica, timed from
 //       REPLICAOF until the replica's INFO says master_link_status:up at the master's offset;
 //   (b) SET/s propagated to 1 and to 10 replicas: one pipelined client writes N SETs (100-byte values
@@ -64,6 +64,7 @@ const MISSED_WRITES = numberOption('missed', 100_000, 20_000)
 const RUNS = numberOption('runs', 3, 1)
 const REPLICAS_PER_PROCESS = numberOption('replicas-per-process', 1, 1)
 const REPLICA_COUNTS = (option('replicas') ?? '1,10').split(',').map(Number)
+const STORAGE_LABEL = { memory: 'in memory (no storage)', file: 'file storage' } as const
 const SKIP = new Set((option('skip') ?? '').split(',').filter((s) => s !== ''))
 const VALUE_BYTES = 100
 const KEY_SPACE = 100_000
@@ -226,6 +227,7 @@ async function replicasRole(): Promise<void> {
   }
   serve({
     /** Creates a replica, connects it and resolves once it has the master's `target` offset. */
+    /** `memory`: createReplica without storage (the dataset in memory is the only copy). */
     async add(args: { url: string; storage: 'memory' | 'file'; target: number }) {
       let storage
       if (args.storage === 'file') {
@@ -493,7 +495,7 @@ async function fullSync(): Promise<void> {
           await replica.server.stop()
         }
       }
-      // Replicast, memory storage then file storage, each in a fresh replica process.
+      // Replicast, in memory (no storage) then file storage, each in a fresh replica process.
       for (const storage of ['memory', 'file'] as const) {
         const replicas = await Child.start('replicas')
         try {
@@ -522,7 +524,7 @@ async function fullSync(): Promise<void> {
           } else {
             ours.file.values.push(result.durableMs)
           }
-          console.log(`  run ${run + 1}: Replicast, ${storage} storage: offset reached ${seconds(result.appliedMs)}, durable ${seconds(result.durableMs)}` +
+          console.log(`  run ${run + 1}: Replicast, ${STORAGE_LABEL[storage]}: offset reached ${seconds(result.appliedMs)}, durable ${seconds(result.durableMs)}` +
             ` (snapshot ${seconds(stats.snapshotMs)}, ${(stats.snapshotBytes / 1e6).toFixed(1)} MB; CPU: master ${seconds(cpu[0]!)}, replica ${seconds(cpu[1]!)});` +
             ` master event-loop delay max ${millis(delay.coreMaxMs)}` +
             ` (1 ms histogram: max ${millis(delay.maxMs)}, p99 ${millis(delay.p99Ms)}; idle process: max ${millis(idleDelay.maxMs)})`)
@@ -538,7 +540,7 @@ async function fullSync(): Promise<void> {
     await idle.stop()
   }
   const redisBest = best(theirs, false)
-  for (const [name, s] of [['memory storage', ours.memory], ['file storage, durable', ours.file]] as const) {
+  for (const [name, s] of [['in memory (no storage)', ours.memory], ['file storage, durable', ours.file]] as const) {
     const ratio = best(s, false) / redisBest
     lines.push({
       name: `(a) full sync, ${count(FULL_SYNC_KEYS)} keys → Node replica, ${name}`,
@@ -557,7 +559,7 @@ async function fullSync(): Promise<void> {
   for (const storage of ['memory', 'file'] as const) {
     const total = best(oursCpu[storage].master, false) + best(oursCpu[storage].replica, false)
     const redisTotal = best(theirsCpu.master, false) + best(theirsCpu.replica, false)
-    fullSyncCpuLines.push(`| Replicast → Node replica, ${storage} storage | ${cpuBest(oursCpu[storage].master)} | ${cpuBest(oursCpu[storage].replica)} | ${seconds(total)} | ${(total / redisTotal).toFixed(1)}× |`)
+    fullSyncCpuLines.push(`| Replicast → Node replica, ${STORAGE_LABEL[storage]} | ${cpuBest(oursCpu[storage].master)} | ${cpuBest(oursCpu[storage].replica)} | ${seconds(total)} | ${(total / redisTotal).toFixed(1)}× |`)
   }
   const worst = Math.max(...ours.delay.values)
   const worstAt = ours.delay.values.indexOf(worst)
