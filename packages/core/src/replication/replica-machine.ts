@@ -12,7 +12,8 @@
 // their start offset, so continuity is checked (DESIGN §4): a frame past what we received is a GAP
 // (not applied; we ACK our offset with RESEND and the master re-sends from its backlog), a frame
 // entirely before it a REPEAT (ignored), an overlapping one applies only its new suffix. Frames
-// re-sent from the backlog may cut commands anywhere: partial commands are joined across frames.
+// re-sent from the backlog may cut commands anywhere: partial commands are joined across frames
+// (command-splitter.ts).
 //
 // Persistence: every `apply` carries the replid, end offset and selected db the shell stores in
 // the same transaction as the data; `persisted` reports them back and becomes the durable point
@@ -25,7 +26,6 @@
 import type { ByteString } from '../bytes.ts'
 import { ReplicastError } from '../errors.ts'
 import { RdbReader } from '../rdb/reader.ts'
-import { RequestDecoder } from '../resp/decoder.ts'
 import { encodeCommand } from '../resp/encoder.ts'
 import type { RespLimits } from '../resp/limits.ts'
 import type { RespValue } from '../resp/value.ts'
@@ -39,6 +39,7 @@ import {
   closeReason,
   type ReplicationError,
 } from './errors.ts'
+import { CommandSplitter, NO_STREAM_TAIL, holdStreamBytes, type StreamTail } from './command-splitter.ts'
 import { decodeMasterFrame, type MasterMessage } from './link-codec.ts'
 import { parseRedisInteger, type Offset } from './offset.ts'
 import { NO_REPLID, parseReplId, type ReplId } from './replid.ts'
@@ -127,12 +128,6 @@ export interface ReplicaMemory {
   readonly stats: ReplicaStats
 }
 
-/** Bytes of a command not complete yet, newest first (an immutable list: O(1) to extend). */
-export interface PendingChunks {
-  readonly bytes: Uint8Array
-  readonly previous: PendingChunks | null
-}
-
 /** A MULTI received but not its EXEC: nothing of it is applied or counted yet. */
 export interface OpenTransaction {
   /** The offset before MULTI. */
@@ -174,14 +169,10 @@ export type ReplicaState =
       readonly kind: 'streaming'
       readonly heardAt: number
       readonly ackedAt: number
-      /** A command cut by a frame boundary: its bytes so far, their count, and the least total it needs. */
-      readonly pending: PendingChunks | null
-      readonly pendingBytes: number
-      readonly pendingNeed: number
       readonly transaction: OpenTransaction | null
       /** The last RESEND asked, while the gap is not filled. */
       readonly resend: { readonly offset: Offset; readonly at: number } | null
-    } & ReplicaMemory)
+    } & StreamTail & ReplicaMemory)
 
 export type StreamingState = Extract<ReplicaState, { kind: 'streaming' }>
 
@@ -432,9 +423,7 @@ function onPsyncReply(state: Handshaking, value: RespValue, now: number): Replic
       kind: 'streaming',
       heardAt: now,
       ackedAt: now,
-      pending: null,
-      pendingBytes: 0,
-      pendingNeed: 0,
+      ...NO_STREAM_TAIL,
       transaction: null,
       resend: null,
       lastSync: 'partial',
@@ -493,9 +482,7 @@ function onSnapshotMessage(state: Loading, message: MasterMessage, now: number):
         stats: bumpStats(state, 'fullSyncs'),
         heardAt: now,
         ackedAt: now,
-        pending: null,
-        pendingBytes: 0,
-        pendingNeed: 0,
+        ...NO_STREAM_TAIL,
         transaction: null,
         resend: null,
       }
@@ -576,9 +563,7 @@ function onStreamFrame(state: StreamingState, startOffset: Offset, bytes: Uint8A
     // stream after our offset, at most once per ackPeriodMs for the same offset.
     const reset: StreamingState = {
       ...state,
-      pending: null,
-      pendingBytes: 0,
-      pendingNeed: 0,
+      ...NO_STREAM_TAIL,
       transaction: null,
       stats: bumpStats(state, 'gaps'),
     }
@@ -600,13 +585,9 @@ function onStreamFrame(state: StreamingState, startOffset: Offset, bytes: Uint8A
 }
 
 function applyBytes(state: StreamingState, bytes: Uint8Array, now: number, options: ReplicaMachineOptions): ReplicaStep {
-  // Most of a large command cut into many frames: keep the pieces until it can be complete.
-  if (state.pendingBytes + bytes.length < state.pendingNeed) {
-    return same({ ...state, pending: { bytes, previous: state.pending }, pendingBytes: state.pendingBytes + bytes.length })
-  }
-  const input = state.pending === null ? bytes : joinChunks(state.pending, state.pendingBytes, bytes)
-  const decoder = new RequestDecoder({ ...options.limits, allowInline: false })
-  decoder.push(input)
+  const held = holdStreamBytes(state, bytes)
+  if (held !== null) return same({ ...state, ...held })
+  const splitter = new CommandSplitter(state, bytes, options.limits)
 
   const actions: ReplicaAction[] = []
   let offset = state.offset
@@ -618,7 +599,6 @@ function applyBytes(state: StreamingState, bytes: Uint8Array, now: number, optio
   let batch: Effect[] = []
   let transaction: { startOffset: Offset; bytes: number; commands: Effect[]; db: number } | null =
     state.transaction === null ? null : { ...state.transaction, commands: [...state.transaction.commands] }
-  let consumed = 0
   const replid = state.replid!
 
   const flush = (): void => {
@@ -632,18 +612,10 @@ function applyBytes(state: StreamingState, bytes: Uint8Array, now: number, optio
     const error = new ReplicationProtocolError(`${message} (stream offset ${at}).`, at, cause === undefined ? undefined : { cause })
     return closeLink({ ...state, ...committed() }, error, actions)
   }
-  const committed = () => ({ offset, db, resend, ackedAt, transaction: null, pending: null, pendingBytes: 0, pendingNeed: 0 })
+  const committed = () => ({ offset, db, resend, ackedAt, transaction: null, ...NO_STREAM_TAIL })
 
-  for (;;) {
-    let argv: ByteString[] | undefined
-    try {
-      argv = decoder.next()
-    } catch (cause) {
-      return fail(cause instanceof Error ? `Undecodable replication stream: ${cause.message}` : 'Undecodable replication stream', cause)
-    }
-    if (argv === undefined) break
-    const size = decoder.offset - consumed
-    consumed = decoder.offset
+  for (let argv = splitter.next(); argv !== undefined; argv = splitter.next()) {
+    const size = splitter.size
     const name = argv.length === 0 ? '' : controlName(argv[0]!)
 
     if (transaction !== null) {
@@ -700,9 +672,13 @@ function applyBytes(state: StreamingState, bytes: Uint8Array, now: number, optio
         offset += size
     }
   }
+  if (splitter.failure !== null) {
+    const { cause } = splitter.failure
+    return fail(cause instanceof Error ? `Undecodable replication stream: ${cause.message}` : 'Undecodable replication stream', cause)
+  }
   flush()
 
-  const rest = input.length - consumed
+  const tail = splitter.tail()
   const openBytes = transaction?.bytes ?? 0
   const next: StreamingState = {
     ...state,
@@ -710,11 +686,9 @@ function applyBytes(state: StreamingState, bytes: Uint8Array, now: number, optio
     db,
     ackedAt,
     // The gap is filled once bytes apply past the offset it was asked from.
-    resend: resend !== null && offset + openBytes + rest > resend.offset ? null : resend,
+    resend: resend !== null && offset + openBytes + tail.pendingBytes > resend.offset ? null : resend,
     transaction: transaction === null ? null : { ...transaction, commands: transaction.commands },
-    pending: rest === 0 ? null : { bytes: input.subarray(consumed), previous: null },
-    pendingBytes: rest,
-    pendingNeed: rest === 0 ? 0 : minCommandLength(input, consumed),
+    ...tail,
   }
   return { state: next, actions }
 }
@@ -737,59 +711,6 @@ function parseDb(argv: readonly ByteString[]): number | null {
   if (argv.length !== 2) return null
   const db = parseRedisInteger(argv[1]!)
   return db === null || db < 0 ? null : db
-}
-
-function joinChunks(pending: PendingChunks, pendingBytes: number, last: Uint8Array): Uint8Array {
-  const out = new Uint8Array(pendingBytes + last.length)
-  out.set(last, pendingBytes)
-  let end = pendingBytes
-  for (let chunk: PendingChunks | null = pending; chunk !== null; chunk = chunk.previous) {
-    end -= chunk.bytes.length
-    out.set(chunk.bytes, end)
-  }
-  return out
-}
-
-/**
- * The least number of bytes (from `start`) the incomplete command at `input[start..]` needs before
- * decoding it can succeed, read from its `*<n>` and `$<len>` headers: a large bulk cut into many
- * frames is then decoded once, not once per frame. Unknown (a header not complete yet): one more
- * byte than there is. Malformed headers are left to the decoder to report.
- */
-function minCommandLength(input: Uint8Array, start: number): number {
-  const have = input.length - start
-  const lineEnd = (from: number): number => {
-    for (let i = from; i + 1 < input.length; i++) if (input[i] === 13 && input[i + 1] === 10) return i
-    return -1
-  }
-  const number = (from: number, to: number): number => {
-    let n = 0
-    for (let i = from; i < to; i++) {
-      const d = input[i]! - 48
-      if (d < 0 || d > 9) return -1
-      n = n * 10 + d
-    }
-    return to > from ? n : -1
-  }
-  if (input[start] !== 42 /* * */) return have + 1
-  let at = lineEnd(start)
-  if (at < 0) return have + 1
-  const count = number(start + 1, at)
-  if (count < 0) return have + 1
-  at += 2
-  for (let i = 0; i < count; i++) {
-    if (at >= input.length || input[at] !== 36 /* $ */) return Math.max(have + 1, at - start + 1)
-    const end = lineEnd(at)
-    if (end < 0) return have + 1
-    const length = number(at + 1, end)
-    if (length < 0) return have + 1
-    at = end + 2 + length + 2
-    if (at > input.length) {
-      // Each later argument needs at least 6 more bytes ("$0\r\n\r\n").
-      return at - start + (count - i - 1) * 6
-    }
-  }
-  return have + 1
 }
 
 // ─── Persistence ────────────────────────────────────────────────────────────────────────────────
@@ -822,9 +743,7 @@ function onPersistFailed(state: ReplicaState, event: Extract<ReplicaEvent, { typ
       const next: StreamingState = {
         ...state,
         ...rolledBack,
-        pending: null,
-        pendingBytes: 0,
-        pendingNeed: 0,
+        ...NO_STREAM_TAIL,
         transaction: null,
         // The event carries no clock: date the request at the last sign of life; it only paces repeats.
         resend: { offset: rolledBack.offset, at: state.heardAt },

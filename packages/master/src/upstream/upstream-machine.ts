@@ -29,13 +29,18 @@
 // Deliberately left out: parsing the RDB (the shell feeds `rdb-chunk`s to an RdbReader and answers
 // `rdb-end` with `loaded` or `load-failed`), what the commands mean (Dataset.applyReplicated), the
 // master's IDs and backlog (the shell rebases them on `adopt` and `continue`), reconnect timing
-// (`backoffDelay` from core), and Redis's SYNC fallback for masters without PSYNC (pre-2.8).
+// (`backoffDelay` from core), cutting the stream into whole commands (core's CommandSplitter, as
+// for the WebSocket replica), and Redis's SYNC fallback for masters without PSYNC (pre-2.8).
 import {
+  CommandSplitter,
   MasterRefusedError,
+  NO_STREAM_TAIL,
   ReplicationProtocolError,
   ReplicationTimeoutError,
-  RequestDecoder,
+  bytesEqual,
+  concatBytes,
   encodeCommand,
+  holdStreamBytes,
   parseRedisInteger,
   parseReplId,
   type ByteString,
@@ -43,6 +48,7 @@ import {
   type ReplId,
   type ReplicationError,
   type RespLimits,
+  type StreamTail,
 } from '@replicast/core'
 
 // ─── Options ────────────────────────────────────────────────────────────────────────────────────
@@ -103,12 +109,6 @@ export interface FullSync {
 
 export type Awaited = 'ping' | 'auth' | 'port' | 'capa' | 'psync'
 
-/** Bytes of a command not complete yet, newest first. */
-export interface Chunks {
-  readonly bytes: Uint8Array
-  readonly previous: Chunks | null
-}
-
 /** A MULTI received but not its EXEC: held, not applied nor counted. */
 export interface OpenTransaction {
   /** Raw bytes since MULTI (complete commands only), in order. */
@@ -146,12 +146,8 @@ export type UpstreamState =
       readonly kind: 'streaming'
       readonly heardAt: number
       readonly ackedAt: number
-      readonly pending: Chunks | null
-      readonly pendingBytes: number
-      /** The least total the pending command needs before it can decode. */
-      readonly pendingNeed: number
       readonly transaction: OpenTransaction | null
-    } & UpstreamMemory)
+    } & StreamTail & UpstreamMemory)
 
 export function initialUpstreamState(): UpstreamState {
   return { kind: 'disconnected', replid: null, offset: 0, lastSync: null, fullSyncs: 0, partialSyncs: 0, downSince: null }
@@ -229,15 +225,8 @@ const NONE: readonly UpstreamAction[] = Object.freeze([])
 const EMPTY = new Uint8Array(0)
 const same = (state: UpstreamState): UpstreamStep => ({ state, actions: NONE })
 
-function memory(state: UpstreamState): UpstreamMemory {
-  return {
-    replid: state.replid,
-    offset: state.offset,
-    lastSync: state.lastSync,
-    fullSyncs: state.fullSyncs,
-    partialSyncs: state.partialSyncs,
-    downSince: state.downSince,
-  }
+function memory({ replid, offset, lastSync, fullSyncs, partialSyncs, downSince }: UpstreamState): UpstreamMemory {
+  return { replid, offset, lastSync, fullSyncs, partialSyncs, downSince }
 }
 
 function down(state: UpstreamState, now: number): UpstreamState {
@@ -326,7 +315,7 @@ function onData(state0: Linked, bytes: Uint8Array, now: number, options: Upstrea
  * reply. Returns the line (without CRLF) and the bytes after it, or the bytes kept for later.
  */
 function readLine(line: Uint8Array, bytes: Uint8Array): { line: string | null; kept: Uint8Array; rest: Uint8Array; tooLong: boolean } {
-  let input = line.length === 0 ? bytes : concat([line, bytes])
+  let input = line.length === 0 ? bytes : concatBytes([line, bytes])
   for (;;) {
     const lf = input.indexOf(10)
     if (lf < 0) return { line: null, kept: input, rest: EMPTY, tooLong: input.length > MAX_LINE_BYTES }
@@ -424,9 +413,7 @@ function onPsyncReply(state: Handshake, line: string, now: number): UpstreamStep
       downSince: null,
       heardAt: now,
       ackedAt: now,
-      pending: null,
-      pendingBytes: 0,
-      pendingNeed: 0,
+      ...NO_STREAM_TAIL,
       transaction: null,
     }
     return { state: streaming, actions: [{ type: 'continue', replid: newId, previous: state.replid, offset: state.offset }] }
@@ -501,11 +488,11 @@ function onRdbBytes(state: Transfer, bytes: Uint8Array): StepWithRest {
   // `$EOF:<mark>`: Redis's disk-loading replica compares the last 40 bytes it has read with the
   // mark after every read; the master sends nothing after the mark until our first ACK. Keep the
   // last 40 bytes back until we know they are not the mark.
-  const all = state.tail.length === 0 ? bytes : concat([state.tail, bytes])
+  const all = state.tail.length === 0 ? bytes : concatBytes([state.tail, bytes])
   const received = state.received + bytes.length
   const cut = Math.max(0, all.length - EOF_MARK_LENGTH)
   const tail = all.subarray(cut)
-  if (tail.length === EOF_MARK_LENGTH && equalBytes(tail, state.mark)) {
+  if (tail.length === EOF_MARK_LENGTH && bytesEqual(tail, state.mark)) {
     const rdbBytes = received - EOF_MARK_LENGTH
     return ended(rdbBytes, all.subarray(0, cut), EMPTY)
   }
@@ -527,9 +514,7 @@ function onLoaded(state: UpstreamState, now: number, options: UpstreamMachineOpt
     downSince: null,
     heardAt: state.heardAt,
     ackedAt: now,
-    pending: null,
-    pendingBytes: 0,
-    pendingNeed: 0,
+    ...NO_STREAM_TAIL,
     transaction: null,
   }
   // Redis: "if (usemark) replicationSendAck()" — right after loading; a master that sent the EOF
@@ -556,13 +541,10 @@ export function readOffset(state: UpstreamState): Offset {
 }
 
 function onStreamBytes(state: Streaming, bytes: Uint8Array, now: number, options: UpstreamMachineOptions): UpstreamStep {
-  // Most of a large command cut into many reads: keep the pieces until it can be complete.
-  if (state.pendingBytes + bytes.length < state.pendingNeed) {
-    return same({ ...state, pending: { bytes, previous: state.pending }, pendingBytes: state.pendingBytes + bytes.length })
-  }
-  const input = state.pending === null ? bytes : joinChunks(state.pending, state.pendingBytes, bytes)
-  const decoder = new RequestDecoder({ ...options.limits, allowInline: false })
-  decoder.push(input)
+  const held = holdStreamBytes(state, bytes)
+  if (held !== null) return same({ ...state, ...held })
+  const splitter = new CommandSplitter(state, bytes, options.limits)
+  const input = splitter.input
 
   const actions: UpstreamAction[] = []
   let offset = state.offset
@@ -582,7 +564,7 @@ function onStreamBytes(state: Streaming, bytes: Uint8Array, now: number, options
     // Nothing committed yet (a transaction from an earlier read still open): keep its prefix.
     if (offset === batchStart) return
     const inInput = input.subarray(batchFrom, commitAt)
-    const raw = prefix.length === 0 ? inInput : concat([...prefix, inInput])
+    const raw = prefix.length === 0 ? inInput : concatBytes([...prefix, inInput])
     actions.push({ type: 'apply', bytes: raw, commands, startOffset: batchStart, endOffset: offset })
     prefix = []
     batchFrom = commitAt
@@ -595,16 +577,9 @@ function onStreamBytes(state: Streaming, bytes: Uint8Array, now: number, options
     return close({ ...state, offset }, error, now, actions)
   }
 
-  for (;;) {
-    let argv: ByteString[] | undefined
-    try {
-      argv = decoder.next()
-    } catch (cause) {
-      return fail(cause instanceof Error ? `Undecodable replication stream from the upstream: ${cause.message}` : 'Undecodable replication stream from the upstream', cause)
-    }
-    if (argv === undefined) break
-    const size = decoder.offset - consumed
-    consumed = decoder.offset
+  for (let argv = splitter.next(); argv !== undefined; argv = splitter.next()) {
+    const size = splitter.size
+    consumed += size
     const name = argv.length === 0 ? '' : argv[0]!.toLowerCase()
 
     if (tx !== null) {
@@ -635,6 +610,10 @@ function onStreamBytes(state: Streaming, bytes: Uint8Array, now: number, options
     offset += size
     commitAt = consumed
   }
+  if (splitter.failure !== null) {
+    const { cause } = splitter.failure
+    return fail(cause instanceof Error ? `Undecodable replication stream from the upstream: ${cause.message}` : 'Undecodable replication stream from the upstream', cause)
+  }
   flush()
 
   // What is left: an open transaction's complete commands, then a partial command.
@@ -643,16 +622,7 @@ function onStreamBytes(state: Streaming, bytes: Uint8Array, now: number, options
     const own = input.subarray(commitAt, consumed)
     transaction = { chunks: own.length === 0 ? [...prefix] : [...prefix, own], bytes: tx.bytes, commands: tx.commands }
   }
-  const rest = input.length - consumed
-  const next: Streaming = {
-    ...state,
-    offset,
-    ackedAt,
-    transaction,
-    pending: rest === 0 ? null : { bytes: input.subarray(consumed), previous: null },
-    pendingBytes: rest,
-    pendingNeed: rest === 0 ? 0 : minCommandLength(input, consumed),
-  }
+  const next: Streaming = { ...state, offset, ackedAt, transaction, ...splitter.tail() }
   return { state: next, actions }
 }
 
@@ -687,77 +657,9 @@ export function upstreamRoleState(state: UpstreamState): 'connect' | 'connecting
   }
 }
 
-// ─── Bytes ──────────────────────────────────────────────────────────────────────────────────────
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const p of parts) length += p.length
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
-
-function joinChunks(pending: Chunks, pendingBytes: number, last: Uint8Array): Uint8Array {
-  const out = new Uint8Array(pendingBytes + last.length)
-  out.set(last, pendingBytes)
-  let end = pendingBytes
-  for (let chunk: Chunks | null = pending; chunk !== null; chunk = chunk.previous) {
-    end -= chunk.bytes.length
-    out.set(chunk.bytes, end)
-  }
-  return out
-}
+// ─── Reporting ──────────────────────────────────────────────────────────────────────────────────
 
 function printable(line: string): string {
   const shown = line.length > 100 ? `${line.slice(0, 100)}…` : line
   return shown.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-}
-
-/**
- * The least number of bytes (from `start`) the incomplete command at `input[start..]` needs before
- * it can decode, read from its `*<n>` and `$<len>` headers, so that a large bulk cut into many reads
- * is decoded once. Unknown (a header not complete yet): one more byte than there is. Malformed
- * headers are left to the decoder to report. (The same rule as core's replica machine.)
- */
-function minCommandLength(input: Uint8Array, start: number): number {
-  const have = input.length - start
-  const lineEnd = (from: number): number => {
-    for (let i = from; i + 1 < input.length; i++) if (input[i] === 13 && input[i + 1] === 10) return i
-    return -1
-  }
-  const number = (from: number, to: number): number => {
-    let n = 0
-    for (let i = from; i < to; i++) {
-      const d = input[i]! - 48
-      if (d < 0 || d > 9) return -1
-      n = n * 10 + d
-    }
-    return to > from ? n : -1
-  }
-  if (input[start] !== 42 /* * */) return have + 1
-  let at = lineEnd(start)
-  if (at < 0) return have + 1
-  const count = number(start + 1, at)
-  if (count < 0) return have + 1
-  at += 2
-  for (let i = 0; i < count; i++) {
-    if (at >= input.length || input[at] !== 36 /* $ */) return Math.max(have + 1, at - start + 1)
-    const end = lineEnd(at)
-    if (end < 0) return have + 1
-    const length = number(at + 1, end)
-    if (length < 0) return have + 1
-    at = end + 2 + length + 2
-    if (at > input.length) return at - start + (count - i - 1) * 6
-  }
-  return have + 1
 }
