@@ -34,6 +34,8 @@ const DOUBLE_BYTES = new Uint8Array(8)
 const DOUBLE_VIEW = new DataView(DOUBLE_BYTES.buffer)
 /** Output bytes per compressed byte, at most: a 3-byte back reference yields 264 bytes. */
 const LZF_MAX_EXPANSION = 88
+/** What #plainLength returns for an encoded (LZF or integer) string. */
+const ENCODED = -1
 
 export function corrupt(offset: number, detail: string): RdbError {
   return new RdbError(RDB_ERROR_CODES.corrupt, `RDB corrupt at byte ${offset}: ${detail}`, offset)
@@ -215,21 +217,14 @@ export class Input {
 
   /** A string (rdbGenericLoadStringObject): plain, integer-encoded or LZF-compressed. */
   string(what: string): ByteString {
-    const start = this.pos
-    if (start >= this.end) {
-      this.need = this.base + start + 1
-      throw NEED_MORE
-    }
-    const first = this.buf[start]!
-    if (first >> 6 !== 3) {
-      const n = this.length(what)
-      this.#checkSize(n, this.base + start, what)
+    const n = this.#plainLength(what)
+    if (n !== ENCODED) {
       this.ensure(n)
       const s = this.pos
       this.pos = s + n
       return this.latin1(s, s + n)
     }
-    const encoding = first & 0x3f
+    const encoding = this.buf[this.pos]! & 0x3f
     if (encoding === RDB_ENC_LZF) {
       const length = this.#lzf(what)
       if (length === 0) return ''
@@ -244,18 +239,9 @@ export class Input {
    * the input or of a scratch buffer: valid only until the next read.
    */
   blob(what: string): Uint8Array {
-    const start = this.pos
-    if (start >= this.end) {
-      this.need = this.base + start + 1
-      throw NEED_MORE
-    }
-    const first = this.buf[start]!
-    if (first >> 6 !== 3) {
-      const n = this.length(what)
-      this.#checkSize(n, this.base + start, what)
-      return this.bytes(n)
-    }
-    const encoding = first & 0x3f
+    const n = this.#plainLength(what)
+    if (n !== ENCODED) return this.bytes(n)
+    const encoding = this.buf[this.pos]! & 0x3f
     if (encoding === RDB_ENC_LZF) {
       const length = this.#lzf(what) // first: it may replace the scratch buffer
       return this.#scratch.subarray(0, length)
@@ -270,16 +256,14 @@ export class Input {
   /** Skips a string without decoding it (streams, module data, functions). */
   skipString(what: string): void {
     const start = this.pos
-    const first = this.u8()
-    if (first >> 6 !== 3) {
-      this.pos = start
-      const n = this.length(what)
-      this.#checkSize(n, this.base + start, what)
+    const n = this.#plainLength(what)
+    if (n !== ENCODED) {
       this.skip(n)
       return
     }
-    const encoding = first & 0x3f
+    const encoding = this.buf[start]! & 0x3f
     if (encoding === RDB_ENC_LZF) {
+      this.pos = start + 1
       const compressed = this.length(`the compressed length of ${what}`)
       const length = this.length(`the length of ${what}`)
       this.#checkSize(compressed, this.base + start, what)
@@ -287,8 +271,22 @@ export class Input {
       this.skip(compressed)
       return
     }
-    this.pos = start
     this.#integer(encoding, what)
+  }
+
+  // The first byte of every string (rdbGenericLoadStringObject): a length, the bytes following, or
+  // 11xxxxxx, an encoding (LZF or an integer). Returns the length of a plain string, checked against
+  // maxValueBytes and with `pos` after it, or ENCODED with `pos` still on the encoding byte.
+  #plainLength(what: string): number {
+    const start = this.pos
+    if (start >= this.end) {
+      this.need = this.base + start + 1
+      throw NEED_MORE
+    }
+    if (this.buf[start]! >> 6 === 3) return ENCODED
+    const n = this.length(what)
+    this.#checkSize(n, this.base + start, what)
+    return n
   }
 
   #integer(encoding: number, what: string): number {

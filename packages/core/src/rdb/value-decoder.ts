@@ -182,87 +182,72 @@ export class ValueDecoder {
     return items
   }
 
-  #plainList(input: Input): PlainValue {
+  // The resumable loop of the plain encodings: the length once, then one element per commit.
+  // `readElement` reads all of an element before it changes anything (see the module header);
+  // `seen` is there for the duplicate checks of sets, zsets and hashes.
+  #readElements(input: Input, lengthWhat: string, readElement: () => void): void {
     if (!this.#started) {
-      this.#remaining = this.#count(input, 'the list length')
+      this.#remaining = this.#count(input, lengthWhat)
+      this.#seen = null
       this.#started = true
       input.commit()
     }
-    const items = this.#items
     while (this.#remaining > 0) {
-      items.push(input.string('a list item'))
-      this.#remaining--
-      input.commit()
-    }
-    return { type: 'list', items }
-  }
-
-  #plainSet(input: Input): PlainValue {
-    if (!this.#started) {
-      this.#remaining = this.#count(input, 'the set size')
-      this.#seen = new SeenSet()
-      this.#started = true
-      input.commit()
-    }
-    const members = this.#items
-    const seen = this.#seen!
-    while (this.#remaining > 0) {
-      const at = input.offset
-      const member = input.string('a set member')
-      if (!seen.add(member)) throw corrupt(at, 'duplicate set member (Duplicate set members detected)')
-      members.push(member)
+      readElement()
       this.#remaining--
       input.commit()
     }
     this.#seen = null
+  }
+
+  /** False when `member` was already read in this value; the set is made only for the types that ask. */
+  #firstSighting(member: ByteString): boolean {
+    return (this.#seen ??= new SeenSet()).add(member)
+  }
+
+  #plainList(input: Input): PlainValue {
+    const items = this.#items
+    this.#readElements(input, 'the list length', () => items.push(input.string('a list item')))
+    return { type: 'list', items }
+  }
+
+  #plainSet(input: Input): PlainValue {
+    const members = this.#items
+    this.#readElements(input, 'the set size', () => {
+      const at = input.offset
+      const member = input.string('a set member')
+      if (!this.#firstSighting(member)) throw corrupt(at, 'duplicate set member (Duplicate set members detected)')
+      members.push(member)
+    })
     return { type: 'set', members }
   }
 
   #plainZset(input: Input): PlainValue {
-    if (!this.#started) {
-      this.#remaining = this.#count(input, 'the zset size')
-      this.#seen = new SeenSet()
-      this.#started = true
-      input.commit()
-    }
     const entries = this.#entries
-    const seen = this.#seen!
     const binary = this.type === T.RDB_TYPE_ZSET_2
-    while (this.#remaining > 0) {
+    this.#readElements(input, 'the zset size', () => {
       const at = input.offset
       const member = input.string('a zset member')
       const scoreAt = input.offset
       const score = binary ? input.f64le() : readStringScore(input)
       if (Number.isNaN(score)) throw corrupt(scoreAt, 'NaN or unparsable zset score (Zset with NAN score detected)')
-      if (!seen.add(member)) throw corrupt(at, 'duplicate zset member (Duplicate zset fields detected)')
+      if (!this.#firstSighting(member)) throw corrupt(at, 'duplicate zset member (Duplicate zset fields detected)')
       entries.push([member, score])
-      this.#remaining--
-      input.commit()
-    }
-    this.#seen = null
+    })
     return { type: 'zset', entries }
   }
 
   #plainHash(input: Input): PlainValue {
-    if (!this.#started) {
-      this.#remaining = this.#count(input, 'the hash size')
-      this.#seen = new SeenSet()
-      this.#started = true
-      input.commit()
-    }
-    const fields = this.#fields
-    const seen = this.#seen!
-    while (this.#remaining > 0) {
-      const at = input.offset
-      const field = input.string('a hash field')
-      const value = input.string('a hash value')
-      if (!seen.add(field)) throw corrupt(at, 'duplicate hash field (Duplicate hash fields detected)')
-      fields.push([field, value])
-      this.#remaining--
-      input.commit()
-    }
-    this.#seen = null
-    return { type: 'hash', fields }
+    this.#readElements(input, 'the hash size', () => this.#readField(input))
+    return { type: 'hash', fields: this.#fields }
+  }
+
+  #readField(input: Input): void {
+    const at = input.offset
+    const field = input.string('a hash field')
+    const value = input.string('a hash value')
+    if (!this.#firstSighting(field)) throw corrupt(at, 'duplicate hash field (Duplicate hash fields detected)')
+    this.#fields.push([field, value])
   }
 
   #hashFromPairs(pairs: Array<readonly [ByteString, ByteString]>, at: number): PlainValue {
@@ -292,14 +277,9 @@ export class ValueDecoder {
   // Quicklist (14): nodes of ziplists. Quicklist 2 (18): each node is <container> <string>, the
   // string one element (PLAIN, values over 8 KB by default) or a listpack (PACKED).
   #quicklist(input: Input): PlainValue {
-    if (!this.#started) {
-      this.#remaining = this.#count(input, 'the quicklist node count')
-      this.#started = true
-      input.commit()
-    }
     const items = this.#items
     const v2 = this.type === T.RDB_TYPE_LIST_QUICKLIST_2
-    while (this.#remaining > 0) {
+    this.#readElements(input, 'the quicklist node count', () => {
       let container = T.QUICKLIST_NODE_CONTAINER_PACKED
       if (v2) {
         const containerAt = input.offset
@@ -318,38 +298,21 @@ export class ValueDecoder {
         for (const e of entries) items.push(entryToString(e))
       }
       this.#limit(items, at)
-      this.#remaining--
-      input.commit()
-    }
+    })
     return { type: 'list', items }
   }
 
   // Redis 7.4 hashes with field TTLs. HASH_METADATA (24): <minExpire 8 bytes> <len n> then n ×
   // (<len ttl> field value), ttl 0 = none; the PRE_GA form (22) has no minExpire.
   #hashMetadata(input: Input): PlainValue {
-    if (!this.#started) {
-      if (this.type === T.RDB_TYPE_HASH_METADATA) input.i64le('a hash minimum field expiry')
-      this.#remaining = this.#count(input, 'the hash size')
-      this.#seen = new SeenSet()
-      this.#started = true
-      input.commit()
-    }
-    const fields = this.#fields
-    const seen = this.#seen!
-    while (this.#remaining > 0) {
+    if (!this.#started && this.type === T.RDB_TYPE_HASH_METADATA) input.i64le('a hash minimum field expiry')
+    this.#readElements(input, 'the hash size', () => {
       const ttl = input.length('a hash field TTL')
-      const at = input.offset
-      const field = input.string('a hash field')
-      const value = input.string('a hash value')
-      if (!seen.add(field)) throw corrupt(at, 'duplicate hash field (Duplicate hash fields detected)')
-      fields.push([field, value])
+      this.#readField(input)
       if (ttl !== 0) this.#ttls++
-      this.#remaining--
-      input.commit()
-    }
-    this.#seen = null
+    })
     this.#warnTtls()
-    return { type: 'hash', fields }
+    return { type: 'hash', fields: this.#fields }
   }
 
   // HASH_LISTPACK_EX (25): <minExpire 8 bytes> then a listpack of (field, value, expire-at ms or

@@ -1,18 +1,12 @@
 // HVALS key
-import { array, bulk, EMPTY_ARRAY, type RespValue } from '../../resp/value.ts'
 import type { Command } from '../command.ts'
-import { WRONGTYPE } from '../replies.ts'
+import { hgetallGeneric } from './hgetall-generic.ts'
 
 export const hvals: Command = {
   name: 'hvals',
   arity: 2,
   flags: ['readonly'],
   execute(ctx, argv) {
-    const entry = ctx.lookup(argv[1]!)
-    if (entry === undefined) return EMPTY_ARRAY
-    if (entry.type !== 'hash') return WRONGTYPE
-    const out: RespValue[] = []
-    for (const value of entry.value.values()) out.push(bulk(value))
-    return array(out)
+    return hgetallGeneric(ctx, argv[1]!, 'values')
   },
 }

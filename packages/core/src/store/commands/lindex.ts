@@ -2,8 +2,8 @@
 import { bulk, NIL } from '../../resp/value.ts'
 import { parseLong } from '../arguments.ts'
 import type { Command } from '../command.ts'
-import { int64ToNumber } from '../integer.ts'
 import { NOT_AN_INTEGER, WRONGTYPE } from '../replies.ts'
+import { normalizeIndex } from './list-range.ts'
 
 export const lindex: Command = {
   name: 'lindex',
@@ -15,10 +15,8 @@ export const lindex: Command = {
     if (entry.type !== 'list') return WRONGTYPE
     const parsed = parseLong(argv[2]!)
     if (parsed === null) return NOT_AN_INTEGER
-    const length = entry.value.length
-    let index = int64ToNumber(parsed)
-    if (index < 0) index += length
-    if (index < 0 || index >= length) return NIL
+    const index = normalizeIndex(parsed, entry.value.length)
+    if (index === null) return NIL
     return bulk(entry.value.at(index))
   },
 }

@@ -1,4 +1,5 @@
-// The index arithmetic LRANGE, LTRIM and ZRANGE share (negative indexes count from the end).
+// The index arithmetic LRANGE, LTRIM and ZRANGE share, and LINDEX and LSET (negative indexes count
+// from the end).
 import type { Int64 } from '../integer.ts'
 import { int64ToNumber } from '../integer.ts'
 
@@ -12,4 +13,11 @@ export function normalizeRange(startArg: Int64, endArg: Int64, length: number): 
   if (start > end || start >= length) return null
   if (end >= length) end = length - 1
   return [start, end]
+}
+
+/** The position `indexArg` names in [0, length), or null when it is out of range. */
+export function normalizeIndex(indexArg: Int64, length: number): number | null {
+  let index = int64ToNumber(indexArg)
+  if (index < 0) index += length
+  return index < 0 || index >= length ? null : index
 }

@@ -2,8 +2,8 @@
 import { OK } from '../../resp/value.ts'
 import { parseLong } from '../arguments.ts'
 import type { Command } from '../command.ts'
-import { int64ToNumber } from '../integer.ts'
 import { INDEX_OUT_OF_RANGE, NO_SUCH_KEY, NOT_AN_INTEGER, WRONGTYPE } from '../replies.ts'
+import { normalizeIndex } from './list-range.ts'
 
 export const lset: Command = {
   name: 'lset',
@@ -16,10 +16,8 @@ export const lset: Command = {
     if (entry.type !== 'list') return WRONGTYPE
     const parsed = parseLong(argv[2]!)
     if (parsed === null) return NOT_AN_INTEGER
-    const length = entry.value.length
-    let index = int64ToNumber(parsed)
-    if (index < 0) index += length
-    if (index < 0 || index >= length) return INDEX_OUT_OF_RANGE
+    const index = normalizeIndex(parsed, entry.value.length)
+    if (index === null) return INDEX_OUT_OF_RANGE
     ctx.modify(key, entry)
     entry.value.set(index, argv[3]!)
     ctx.dirty++
