@@ -3,7 +3,7 @@
 // the dataset (in this thread, or in the tab's worker); and status events that report real changes,
 // not every tick. Each typed read is a Redis read command whose reply it only reshapes, so replies and
 // errors (WRONGTYPE, …) are Redis's.
-import { Emitter } from './emitter.ts'
+import { Emitter, type Listener } from './emitter.ts'
 import type { ReadArg as Arg, ReplyValue } from './reads.ts'
 
 export abstract class ReplicaFront<Events extends { [K in keyof Events]: unknown[] } & { error: [Error] }> extends Emitter<Events> {
@@ -50,6 +50,24 @@ export abstract class ReplicaFront<Events extends { [K in keyof Events]: unknown
   /** KEYS pattern (glob), as text. */
   keys(pattern = '*', db = 0): Promise<string[]> {
     return this.call(['KEYS', pattern], db) as Promise<string[]>
+  }
+
+  /**
+   * Called when a 'change' listener comes or goes: a front makes change records (or has its worker
+   * send them) only while someone listens.
+   */
+  protected changeListenersChanged(): void {}
+
+  override on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): () => void {
+    // The remover super.on returns calls this.off, which reports the change again.
+    const off = super.on(event, listener)
+    if (event === 'change') this.changeListenersChanged()
+    return off
+  }
+
+  override off<K extends keyof Events>(event: K, listener: Listener<Events[K]>): void {
+    super.off(event, listener)
+    if (event === 'change') this.changeListenersChanged()
   }
 
   /** Whether `status` differs from the last one asked about, leaving out the fields that move with the clock alone. */

@@ -44,7 +44,6 @@ import {
   type Session,
 } from '@replicast/core'
 import { resolveReplicaOptions, type ReplicaOptions } from './options.ts'
-import type { Listener } from './emitter.ts'
 import { Persister, type PersistPoint } from './persister.ts'
 import { ReplicaFront } from './replica-front.ts'
 import { argToByteString as toByteString, readBeforeLoad, toReplyValue, type ReadArg as Arg, type ReplyValue } from './reads.ts'
@@ -170,16 +169,8 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
     }
   }
 
-  override on<K extends keyof ReplicaEvents>(event: K, listener: Listener<ReplicaEvents[K]>): () => void {
-    // The remover super.on returns calls this.off, which syncs again.
-    const off = super.on(event, listener)
-    if (event === 'change') this.#syncCollecting()
-    return off
-  }
-
-  override off<K extends keyof ReplicaEvents>(event: K, listener: Listener<ReplicaEvents[K]>): void {
-    super.off(event, listener)
-    if (event === 'change') this.#syncCollecting()
+  protected override changeListenersChanged(): void {
+    this.#syncCollecting()
   }
 
   #newPersister(): Persister {

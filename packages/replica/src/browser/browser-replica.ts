@@ -28,7 +28,6 @@
 // worker every tick) does not count the time the page was frozen or its timers throttled, so a late
 // tick never declares a live master dead.
 import { byteStringToUtf8 } from '@replicast/core'
-import type { Listener } from '../emitter.ts'
 import { resolveReplicaOptions, type ReplicaOptions } from '../options.ts'
 import type { ReplicaStatusInfo } from '../replica.ts'
 import { ReplicaFront } from '../replica-front.ts'
@@ -501,15 +500,8 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
     }
   }
 
-  override on<K extends keyof BrowserReplicaEvents>(event: K, listener: Listener<BrowserReplicaEvents[K]>): () => void {
-    const off = super.on(event, listener)
-    if (event === 'change') this.#syncWantChanges()
-    return off
-  }
-
-  override off<K extends keyof BrowserReplicaEvents>(event: K, listener: Listener<BrowserReplicaEvents[K]>): void {
-    super.off(event, listener)
-    if (event === 'change') this.#syncWantChanges()
+  protected override changeListenersChanged(): void {
+    this.#syncWantChanges()
   }
 
   /** The worker sends changes only while someone here listens to them. */
