@@ -3,17 +3,12 @@
 // one (ioredis pipelines) until told to stop.
 import type { Master } from '@replicast/master'
 import type { Redis } from 'ioredis'
+import { SeededRandom } from '../../packages/core/src/store/test-util.ts'
 
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed. */
+/** A small seeded PRNG (core's mulberry32, as a function), so a failing run can be replayed. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const random = new SeededRandom(seed)
+  return () => random.next()
 }
 
 const TYPES = ['string', 'hash', 'list', 'set', 'zset'] as const

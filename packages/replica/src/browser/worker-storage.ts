@@ -163,13 +163,20 @@ async function getFrom(client: WorkerClient, where: string, db: number, key: Byt
   return batch === null ? undefined : unpackRecords(batch, where)[0]
 }
 
+/** What both ends of a worker store (the owner and a reader) start with. */
+function workerEnd(options: Pick<WorkerStorageOptions, 'name' | 'onBackgroundError'>, what: string) {
+  return {
+    where: `IndexedDB database "${options.name}"`,
+    lifecycle: new StorageLifecycle(what),
+    onBackgroundError: options.onBackgroundError ?? ((error: Error) => console.warn(error)),
+  }
+}
+
 export function createWorkerStorage(options: WorkerStorageOptions): WorkerStorage {
   const { name } = options
   if (typeof name !== 'string' || name.length === 0) throw new RangeError(`Invalid worker storage options: name (${JSON.stringify(name)}) must be a non-empty string.`)
   const what = `IndexedDB storage "${name}"`
-  const where = `IndexedDB database "${name}"`
-  const lifecycle = new StorageLifecycle(what)
-  const onBackgroundError = options.onBackgroundError ?? ((error: Error) => console.warn(error))
+  const { where, lifecycle, onBackgroundError } = workerEnd(options, what)
   let client: WorkerClient | null = null
   const live = (): WorkerClient => {
     lifecycle.check()
@@ -293,10 +300,7 @@ export interface WorkerReader {
 
 export function createWorkerReader(options: Pick<WorkerStorageOptions, 'name' | 'worker' | 'loadBatchRecords' | 'onBackgroundError'>): WorkerReader {
   const { name } = options
-  const what = `IndexedDB reader "${name}"`
-  const where = `IndexedDB database "${name}"`
-  const lifecycle = new StorageLifecycle(what)
-  const onBackgroundError = options.onBackgroundError ?? ((error: Error) => console.warn(error))
+  const { where, lifecycle, onBackgroundError } = workerEnd(options, `IndexedDB reader "${name}"`)
   let client: WorkerClient | null = null
   const live = (): WorkerClient => {
     lifecycle.check()
