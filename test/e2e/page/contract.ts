@@ -8,9 +8,16 @@ import { createWorkerStorage } from '@replicast/replica/browser'
 export type ContractAdapter = 'indexeddb' | 'worker'
 
 // Smaller than the defaults so that every path runs (several bulk transactions per full sync, several
-// batches per load), larger than fake-indexeddb's unit-test settings because real IndexedDB pays per
-// transaction.
-const BATCHES = { fullSyncBatchRecords: 500, loadBatchRecords: 500, deleteBatchRecords: 1000 } as const
+// batches per load, compactions of the log and merges of pages), larger than fake-indexeddb's
+// unit-test settings because real IndexedDB pays per transaction.
+const BATCHES = {
+  fullSyncBatchBytes: 32 * 1024,
+  pageBuckets: 16,
+  compactLogBytes: 16 * 1024,
+  bucketPagesLimit: 4,
+  loadBatchRecords: 500,
+  deleteBatchPages: 16,
+} as const
 
 let databases = 0
 

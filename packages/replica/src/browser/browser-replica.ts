@@ -67,7 +67,7 @@ export interface BrowserReplicaOptions extends Partial<Omit<ReplicaOptions, 'url
    * @default 'replicast'
    */
   readonly name?: string
-  /** Options of the IndexedDB store (createIndexedDbStorage's). @default { commitDurability: 'relaxed', fullSyncBatchRecords: 10000 } */
+  /** Options of the IndexedDB store (createIndexedDbStorage's). @default { commitDurability: 'relaxed' } */
   readonly idb?: WorkerIdbOptions
   /** Makes the tab's replica worker (tests and unusual bundlers). @default a module worker of storage-worker-entry.ts */
   readonly worker?: StorageWorkerFactory
@@ -89,7 +89,7 @@ export interface BrowserReplicaOptions extends Partial<Omit<ReplicaOptions, 'url
  */
 export const BROWSER_REPLICA_DEFAULTS = Object.freeze({
   name: 'replicast',
-  idb: Object.freeze({ commitDurability: 'relaxed', fullSyncBatchRecords: 10_000 } as const),
+  idb: Object.freeze({ commitDurability: 'relaxed' } as const),
   worker: undefined,
   statusPeriodMs: 250,
   stallMs: undefined,
@@ -223,8 +223,6 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
       options: this.#replicaOptions,
       // Relaxed: atomic and crash-consistent for a tab or browser crash (an OS crash may lose the last
       // commits, leaving an earlier consistent point), several times faster per transaction.
-      // fullSyncBatchRecords 10,000: the yardstick's transaction size (DESIGN §9): fewer, larger
-      // transactions while full-syncing.
       idb: { ...BROWSER_REPLICA_DEFAULTS.idb, ...definedFields(this.#options.idb ?? {}) },
       clock: this.#clock.now(),
       relaySocket: this.#options.WebSocket !== undefined,

@@ -14,7 +14,7 @@ import { Dataset, readRdbValue, type ByteString, type KeyChange, type KeyRecord,
 import { readBeforeLoad } from '../reads.ts'
 import type { ReplicationMeta } from '../storage/storage.ts'
 import { toReplicaChange, type ReplicaChange } from '../subscriptions.ts'
-import { readPacked } from './record-codec.ts'
+import { readPacked } from '../storage/record-codec.ts'
 import { samePoint, type TabMessage, type TabPoint } from './tab-protocol.ts'
 import type { WorkerReader } from './worker-storage.ts'
 

@@ -20,14 +20,13 @@
 import { createReplica, type Replica, type ReplicaChange } from '../replica.ts'
 import { argToByteString as toByteString, ReplicaCommandError, toReplyValue, type ReadArg as Arg, type ReplyValue } from '../reads.ts'
 import { createIndexedDbStorage, type IndexedDbStorage } from '../storage/indexeddb.ts'
-import type { PreparedChange } from '../storage/input.ts'
 import type { ReplicaStorage, ReplicationMeta } from '../storage/storage.ts'
 import type { WebSocketConstructor, WebSocketLike } from '../websocket.ts'
 import type { EngineEvent, EngineMessage, EngineNotice, EngineOutput, EngineRequest, EngineView, FlatChange, RelaySocketEvent } from './engine-protocol.ts'
 import { FollowerCopy } from './follower.ts'
 import { createIdbReader } from './idb-reader.ts'
 import { storeOwnerLock } from './leader-election.ts'
-import { RecordPacker } from './record-codec.ts'
+import { RecordPacker } from '../storage/record-codec.ts'
 import type { TabMessage, TabPoint } from './tab-protocol.ts'
 import { serializeError } from './worker-protocol.ts'
 
@@ -46,22 +45,6 @@ type InitRequest = Extract<EngineRequest, { op: 'init' }>
 
 /** The BroadcastChannel on which the leader's worker sends commits to the followers' workers. */
 export const dataChannelName = (name: string): string => `replicast-data:${name}`
-
-/** Packs what a commit stored (values as stored) for the follower tabs (tab-protocol.ts). */
-function packStored(changes: readonly PreparedChange[]): ArrayBuffer {
-  let size = 8
-  for (const c of changes) size += c.kind === 'set' ? 24 + c.key.length + c.bytes.length : c.kind === 'delete' ? 8 + c.key.length : 4
-  const packer = new RecordPacker(size)
-  for (const c of changes) {
-    switch (c.kind) {
-      case 'set': packer.set(c.db, c.key, c.bytes, c.expireAt); break
-      case 'delete': packer.delete(c.db, c.key); break
-      case 'flush-db': packer.flushDb(c.db); break
-      case 'flush-all': packer.flushAll(); break
-    }
-  }
-  return packer.finish()
-}
 
 interface Wait {
   readonly offset: number
@@ -414,7 +397,7 @@ export class ReplicaEngine {
     let replica: Replica
     try {
       const storage = this.#leaderStorage(createIndexedDbStorage({ name, ...idb, onBackgroundError: (error) => this.#report(error) }, {
-        committed: (changes, meta) => this.#announceCommit(changes, meta),
+        committed: (batch, meta) => this.#announceCommit(batch, meta),
         switched: (meta) => this.#announceSwitch(meta),
       }))
       const Base = this.#relay?.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
@@ -484,10 +467,10 @@ export class ReplicaEngine {
     }
   }
 
-  #announceCommit(changes: readonly PreparedChange[], meta: ReplicationMeta): void {
+  #announceCommit(batch: ArrayBuffer, meta: ReplicationMeta): void {
     const point: TabPoint = { replid: meta.replid, offset: meta.offset }
     this.#dataChannel()
-    this.#announce({ kind: 'commit', prev: this.#durable, point, batch: packStored(changes) })
+    this.#announce({ kind: 'commit', prev: this.#durable, point, batch })
     this.#durable = point
   }
 

@@ -4,7 +4,7 @@
 // follower tabs about every commit once it is durable (tab-protocol.ts).
 //
 //   owner mode   the IndexedDB adapter (createIndexedDbStorage) for open, commit, full syncs and
-//                close; loads and gets read the committed state directly (idb-reader.ts) and send
+//                close; loads and gets read the committed state directly (storage/idb-read.ts) and send
 //                values as stored, without decoding them here
 //   reader mode  loads and gets only (a follower tab): no writes, no clean-up
 //
@@ -14,9 +14,10 @@
 // Deliberately left out: any retry. A failure goes back to the caller with its class and code.
 import { createIndexedDbStorage, type IndexedDbStorage } from '../storage/indexeddb.ts'
 import { StorageClosedError, StorageError, type FullSyncWriter, type ReplicationMeta } from '../storage/storage.ts'
-import { openReplicaDatabase, readMeta, readRecord, readSnapshot, type StoredMeta } from './idb-reader.ts'
+import type { LogOverlay } from '../storage/idb-pages.ts'
+import { openReplicaDatabase, PAGES_PER_READ, readGeneration, readKey, readMeta, toReplicationMeta, type StoredMeta } from '../storage/idb-read.ts'
 import { storeOwnerLock } from './leader-election.ts'
-import { decodeChanges, decodeRecords, RecordPacker } from './record-codec.ts'
+import { decodeChanges, decodeRecords, RecordPacker } from '../storage/record-codec.ts'
 import type { TabMessage, TabPoint } from './tab-protocol.ts'
 import { serializeError, type WorkerMessage, type WorkerReply, type WorkerRequest } from './worker-protocol.ts'
 
@@ -35,6 +36,8 @@ export function serveStorageWorker(scope: WorkerScope): void {
   let loadBatchRecords = LOAD_BATCH_DEFAULT
   let storage: IndexedDbStorage | null = null
   let database: IDBDatabase | null = null
+  /** The log as last read, reused by the next get while the log has not moved. */
+  let overlay: LogOverlay | null = null
   let channel: BroadcastChannel | null = null
   let closed = false
   /** The last durable point, as the followers know it (what the next commit builds on). */
@@ -99,23 +102,25 @@ export function serveStorageWorker(scope: WorkerScope): void {
           }
         }
         database = await openReplicaDatabase(factory, name)
-        const meta = await readMeta(database, name)
-        return meta === undefined ? null : { replid: meta.replid, offset: meta.offset, selectedDb: meta.selectedDb }
+        return toReplicationMeta(await readMeta(database, name))
       }
       case 'load': {
-        const meta = await readSnapshot(idb(), name, loadBatchRecords, mode === 'reader', (keys, values) => {
+        const options = { consistent: mode === 'reader', batchRecords: loadBatchRecords, pagesPerRead: PAGES_PER_READ }
+        const meta = await readGeneration(idb(), name, options, (entries) => {
           const packer = new RecordPacker()
-          for (let i = 0; i < keys.length; i++) packer.set(keys[i]![1], keys[i]![2], values[i]!.v, values[i]!.x ?? null)
+          for (const entry of entries) packer.set(entry.db, entry.key, entry.value, entry.expireAt)
           const batch = packer.finish()
           reply({ id, batch }, [batch])
         })
-        return meta === undefined ? null : { replid: meta.replid, offset: meta.offset, selectedDb: meta.selectedDb }
+        return toReplicationMeta(meta)
       }
       case 'get': {
-        const { record } = await readRecord(idb(), name, request.db, request.key)
-        if (record === undefined) return null
-        const packer = new RecordPacker(64 + request.key.length + record.v.length)
-        packer.set(request.db, request.key, record.v, record.x ?? null)
+        const found = await readKey(idb(), name, request.db, request.key, overlay)
+        overlay = found.overlay
+        const { entry } = found
+        if (entry === undefined) return null
+        const packer = new RecordPacker(64 + request.key.length + entry.value.length)
+        packer.set(request.db, request.key, entry.value, entry.expireAt)
         return packer.finish()
       }
       case 'commit': {

@@ -24,14 +24,21 @@ import {
   type ReplicationMeta,
   type StorageErrorCode,
 } from '../storage/storage.ts'
+import type { IndexedDbStorageOptions } from '../storage/indexeddb.ts'
 
 /** Options of the IndexedDB adapter that the worker creates (see IndexedDbStorageOptions). */
-export interface WorkerIdbOptions {
-  readonly commitDurability?: 'strict' | 'relaxed'
-  readonly fullSyncBatchRecords?: number
-  readonly loadBatchRecords?: number
-  readonly deleteBatchRecords?: number
-}
+export type WorkerIdbOptions = Partial<Pick<IndexedDbStorageOptions, (typeof WORKER_IDB_OPTIONS)[number]>>
+
+/** The adapter's options a worker passes on (all plain data, so they cross postMessage). */
+export const WORKER_IDB_OPTIONS = Object.freeze([
+  'commitDurability',
+  'fullSyncBatchBytes',
+  'pageBuckets',
+  'compactLogBytes',
+  'bucketPagesLimit',
+  'loadBatchRecords',
+  'deleteBatchPages',
+] as const)
 
 export type WorkerRequest =
   | { readonly op: 'open'; readonly mode: 'owner' | 'reader'; readonly name: string; readonly idb: WorkerIdbOptions; readonly broadcast: string | null }

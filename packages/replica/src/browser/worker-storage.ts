@@ -27,10 +27,10 @@ import {
   type StorageChange,
   type StorageError,
 } from '../storage/storage.ts'
-import { readPacked, RecordPacker } from './record-codec.ts'
+import { readPacked, RecordPacker } from '../storage/record-codec.ts'
 import { TaskPump } from './task-pump.ts'
 import { defaultStorageWorker, WorkerClient, type StorageWorkerFactory } from './worker-client.ts'
-import type { WorkerIdbOptions } from './worker-protocol.ts'
+import { WORKER_IDB_OPTIONS, type WorkerIdbOptions } from './worker-protocol.ts'
 
 export interface WorkerStorageOptions extends WorkerIdbOptions {
   /** Name of the IndexedDB database (as createIndexedDbStorage's `name`). */
@@ -222,12 +222,8 @@ export function createWorkerStorage(options: WorkerStorageOptions): WorkerStorag
       lifecycle.beginOpen()
       client = new WorkerClient(options.worker ?? defaultStorageWorker, name, onBackgroundError)
       try {
-        const idb: WorkerIdbOptions = {
-          ...(options.commitDurability === undefined ? {} : { commitDurability: options.commitDurability }),
-          ...(options.fullSyncBatchRecords === undefined ? {} : { fullSyncBatchRecords: options.fullSyncBatchRecords }),
-          ...(options.loadBatchRecords === undefined ? {} : { loadBatchRecords: options.loadBatchRecords }),
-          ...(options.deleteBatchRecords === undefined ? {} : { deleteBatchRecords: options.deleteBatchRecords }),
-        }
+        const idb: Record<string, unknown> = {}
+        for (const option of WORKER_IDB_OPTIONS) if (options[option] !== undefined) idb[option] = options[option]
         const meta = await client.request({ op: 'open', mode: 'owner', name, idb, broadcast: options.broadcast ?? null })
         lifecycle.opened()
         return meta

@@ -65,12 +65,23 @@ runStorageContract('file', async () => {
   }
 })
 
+/** Sizes that make every path of the IndexedDB adapter run on a few hundred records. */
+const SMALL_IDB_SIZES = {
+  fullSyncBatchBytes: 4096,
+  pageBuckets: 8,
+  compactLogBytes: 2048,
+  bucketPagesLimit: 3,
+  loadBatchRecords: 50,
+  deleteBatchPages: 4,
+} as const
+
 runStorageContract('indexeddb (fake-indexeddb)', () => {
   const idbFactory = new IDBFactory()
-  // Small batches, so that every path of the adapter (several bulk transactions per full sync, several
-  // getAll steps per load, several delete transactions per old generation) runs in these cases.
+  // Small sizes, so that every path of the adapter (several bulk transactions per full sync, several
+  // getAll steps per load, compactions of the log, merges of a bucket's pages, several delete
+  // transactions per old generation) runs in these cases.
   const make = () =>
-    createIndexedDbStorage({ name: 'replica', idbFactory, fullSyncBatchRecords: 64, loadBatchRecords: 50, deleteBatchRecords: 100 })
+    createIndexedDbStorage({ name: 'replica', idbFactory, ...SMALL_IDB_SIZES })
   return {
     async create() {
       return make()

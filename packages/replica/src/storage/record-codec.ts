@@ -21,7 +21,7 @@
 // Deliberately left out: validation of what goes in (the storage adapter checks every record and
 // change, and refuses bad input with StorageInputError before writing anything).
 import { bytesToByteString, readRdbValue, writeRdbValue, type ByteString, type KeyRecord } from '@replicast/core'
-import { StorageCorruptError, type StorageChange } from '../storage/storage.ts'
+import { StorageCorruptError, type StorageChange } from './storage.ts'
 
 const SET = 1
 const DELETE = 2

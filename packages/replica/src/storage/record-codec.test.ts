@@ -2,7 +2,7 @@
 // values included, and a damaged batch is refused, never misread.
 import { describe, expect, test } from 'vitest'
 import type { KeyRecord } from '@replicast/core'
-import type { StorageChange } from '../storage/storage.ts'
+import type { StorageChange } from './storage.ts'
 import { decodeChanges, decodeRecords, encodeChanges, encodeRecords, RecordCodecError, RecordPacker } from './record-codec.ts'
 
 const allBytes = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i))
