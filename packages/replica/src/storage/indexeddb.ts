@@ -520,6 +520,14 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
           throw new StorageError(`${where} holds meta format ${String(meta.format)}; this version reads format ${META_FORMAT}.`)
         }
         current = meta ?? null
+        const generation = meta?.generation ?? 0
+        // Leftovers of other generations are rare (a crash mid-sync or mid-removal): look before
+        // queueing a readwrite transaction that every read after it would wait for.
+        const others = generationRange(generation)
+        let leftovers = 0
+        for (const store of ['pages', 'log'] as const) {
+          leftovers += (await request(tx.objectStore(store).count())) - (await request(tx.objectStore(store).count(others)))
+        }
         if (meta !== undefined) {
           overlay = await readOverlay(tx, meta)
           for (const key of (await request(tx.objectStore('pages').getAllKeys(generationRange(meta.generation)))) as PageKey[]) {
@@ -528,7 +536,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
           }
         }
         lifecycle.opened()
-        dropInBackground(meta?.generation ?? 0)
+        if (leftovers > 0) dropInBackground(generation)
         return meta === undefined ? null : { replid: meta.replid, offset: meta.offset, selectedDb: meta.selectedDb }
       } catch (error) {
         shutDown()
