@@ -200,6 +200,29 @@ describe('IndexedDB storage', () => {
     await storage.close()
   })
 
+  test('a compaction of the old generation started just before a switch does not outlive it', async () => {
+    const idbFactory = new IDBFactory()
+    const make = () => createIndexedDbStorage({ name: 'cs', idbFactory, pageBuckets: 2, compactLogBytes: 100 })
+    let storage = make()
+    await storage.open()
+    await storage.commit([{ kind: 'set', record: rec('old', '1') }], meta(1))
+    const writer = await storage.beginFullSync()
+    await writer.write([rec('new', '2')])
+    // This commit fills the old generation's log past compactLogBytes; the switch is queued behind it.
+    const committed = storage.commit([{ kind: 'set', record: rec('big', 'x'.repeat(200)) }], meta(2))
+    const switched = writer.commit(meta(3))
+    await committed
+    await switched
+    await storage.commit([{ kind: 'set', record: rec('after', '4') }], meta(4))
+    await storage.close()
+    storage = make()
+    expect(await storage.open()).toEqual(meta(4))
+    const keys: string[] = []
+    await storage.load((records) => keys.push(...records.map((r) => r.key)))
+    expect(keys.sort()).toEqual(['after', 'new'])
+    await storage.close()
+  })
+
   test('a compaction that fails is reported; the log keeps the data and commits go on', async () => {
     const idbFactory = new IDBFactory()
     const errors: StorageError[] = []

@@ -359,6 +359,10 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
             checkMeta(meta)
             const replication = copyMeta(meta)
             return async () => {
+              // A compaction of the old generation must be over before the switch: it ends by making
+              // its generation current in memory. (IndexedDB runs the two transactions in order
+              // anyway; waiting says so instead of relying on it.)
+              await settleCompaction()
               await write.idle()
               await settleInflight()
               sync.lifecycle.check()
@@ -466,11 +470,15 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
     compactAt = compactLogBytes
   }
 
+  /** Waits for a compaction started by the last commit: everything that writes the meta does. */
+  async function settleCompaction(): Promise<void> {
+    if (compaction === null) return
+    await compaction
+    compaction = null
+  }
+
   async function writeCommit(batch: ArrayBuffer, count: number, replication: ReplicationMeta): Promise<void> {
-    if (compaction !== null) {
-      await compaction
-      compaction = null
-    }
+    await settleCompaction()
     const base = current
     const g = base?.generation ?? 0
     const logSeq = base?.seq ?? 0
@@ -609,7 +617,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
       // A switch already queued must land (or fail) before the new generation number is chosen, and
       // removal of other generations must be over before anything is written to generation + 1.
       await queue.barrier()
-      await compaction
+      await settleCompaction()
       await background
       const generation = current?.generation ?? 0
       await dropOtherGenerations(generation)
@@ -622,7 +630,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
       // Commits (and a full sync's commit) already called still land; then an unfinished full sync
       // is dropped (its pages go on the next open) and background work stops at its next batch.
       await queue.idle()
-      await compaction
+      await settleCompaction()
       activeSync?.lifecycle.close()
       activeSync = null
       stopped = true
