@@ -217,3 +217,16 @@ export class LogOverlay {
   }
 }
 
+
+/**
+ * The buckets a compaction merges: those with `limit` pages or more, fullest first, at most one in
+ * `spread` of the buckets it writes, except that a bucket at twice the limit is always merged. A
+ * full sync gives every bucket the same number of pages and overwrites spread over the store touch
+ * them all alike, so without the cap they would all come due in the same compaction and rewrite the
+ * whole store in one transaction, holding every commit behind it.
+ */
+export function chooseMerges(groups: readonly BucketChanges[], pagesOf: (group: BucketChanges) => number, limit: number, spread = 8): Set<BucketChanges> {
+  const due = groups.filter((group) => pagesOf(group) >= limit).sort((a, b) => pagesOf(b) - pagesOf(a))
+  const budget = Math.ceil(groups.length / spread)
+  return new Set(due.filter((group, i) => i < budget || pagesOf(group) >= 2 * limit))
+}

@@ -11,9 +11,10 @@
 //   its changes and its offset land together or not at all (DESIGN §5).
 // - Compaction: once the log holds `compactLogBytes`, one transaction ('relaxed': losing it to a
 //   power cut leaves the log, which says the same) writes at most one page per bucket the log
-//   touched, deletes the log and moves `meta.seq` on. A bucket with more than `bucketPagesLimit`
-//   pages is merged into one in the same transaction, so a point read and a load read few pages and
-//   overwritten values do not pile up. It runs after a commit resolves, before the next one starts.
+//   touched, deletes the log and moves `meta.seq` on. A bucket with `bucketPagesLimit` pages is
+//   merged into one in the same transaction (a few buckets per compaction: idb-pages.ts
+//   chooseMerges), so a point read and a load read few pages and overwritten values do not pile up.
+//   It runs after a commit resolves, before the next one starts.
 // - A full sync writes generation N+1 beside N: records are sorted into buckets and written as pages
 //   whenever `fullSyncBatchBytes` are held, in transactions with durability 'relaxed' (fast, and
 //   nothing refers to N+1 yet), then `meta.generation` is switched in one 'strict' transaction.
@@ -47,7 +48,7 @@ import {
   type PageKey,
   type StoredMeta,
 } from './idb-read.ts'
-import { LogOverlay, packPage, PageBuffers, resolvePages, type PageWrite } from './idb-pages.ts'
+import { chooseMerges, LogOverlay, packPage, PageBuffers, resolvePages, type PageWrite } from './idb-pages.ts'
 import { CommitQueue } from './commit-queue.ts'
 import { checkMeta, copyMeta, prepareChanges, prepareRecord, toKeyRecord } from './input.ts'
 import { serialize, StorageLifecycle, WriterLifecycle } from './lifecycle.ts'
@@ -94,7 +95,12 @@ export interface IndexedDbStorageOptions {
   readonly pageBuckets?: number
   /** Bytes of commit log that trigger a compaction into pages. @default 4 MiB */
   readonly compactLogBytes?: number
-  /** Pages a bucket may have before a compaction merges them into one. @default 16 */
+  /**
+   * Pages a bucket has when a compaction merges them into one. Merges are spread over compactions,
+   * so a bucket may exceed it, up to twice. Higher means fewer rewrites under heavy overwrites and
+   * more pages for a read and a load.
+   * @default 32
+   */
   readonly bucketPagesLimit?: number
   /**
    * Records per `onRecords` call of `load()`.
@@ -121,7 +127,7 @@ export const INDEXEDDB_STORAGE_DEFAULTS = Object.freeze({
   fullSyncBatchBytes: 16 * 1024 * 1024,
   pageBuckets: 256,
   compactLogBytes: 4 * 1024 * 1024,
-  bucketPagesLimit: 16,
+  bucketPagesLimit: 32,
   loadBatchRecords: 2000,
   deleteBatchPages: 64,
 } as const)
@@ -431,11 +437,13 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
               for (const id of [...counts.keys()]) if (id.startsWith(`${db}:`)) counts.delete(id)
             }
           }
-          for (const group of folded.byBucket(base.buckets)) {
+          const groups = folded.byBucket(base.buckets)
+          const merges = chooseMerges(groups, (group) => counts.get(bucketId(group.db, group.bucket)) ?? 0, bucketPagesLimit)
+          for (const group of groups) {
             const id = bucketId(group.db, group.bucket)
             const pageSeq = seq++
             const count = counts.get(id) ?? 0
-            if (count < bucketPagesLimit) {
+            if (!merges.has(group)) {
               pages.put(packPage(group.db, group.entries), [g, group.db, group.bucket, pageSeq])
               counts.set(id, count + 1)
               continue
