@@ -29,8 +29,6 @@ const SIZES = process.argv.slice(2).map(Number).filter((n) => n > 0)
 if (SIZES.length === 0) SIZES.push(100_000, 1_000_000)
 const VALUE_BYTES = 100
 const SUSTAINED_WRITES = 100_000
-/** Enough overwrites of the largest store for its pages to be merged (see IndexedDB's bucketPagesLimit). */
-const SUSTAINED_WRITES_INTO_STORE = 1_000_000
 const CHROMIUM = process.env.REPLICAST_CHROMIUM ?? '/usr/bin/chromium'
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 const LONG_MS = 30 * 60_000
@@ -207,7 +205,8 @@ async function main(): Promise<void> {
     const largest = Math.max(...SIZES)
     for (const size of SIZES) await benchFullSync(browser, site, size, size === largest)
     await benchSustained(browser, site, SUSTAINED_WRITES, 0)
-    await benchSustained(browser, site, SUSTAINED_WRITES_INTO_STORE, largest)
+    // As many overwrites as the store has keys: at 1,000,000, enough compactions for pages to be merged.
+    await benchSustained(browser, site, largest, largest)
     console.log('\n| measure | ours | yardstick | ratio | target | met |\n|---|---|---|---|---|---|')
     for (const l of lines) console.log(`| ${l.name} | ${l.ours} | ${l.theirs} | ${l.ratio} | ${l.target} | ${l.met ? 'yes' : 'NO'} |`)
   } finally {
