@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import { createMaster, type Master } from '@replicast/master'
+import { printResults, type ResultRow } from './_results.ts'
 import { buildTestPage } from '../test/e2e/support/build-page.ts'
 import { serveStatic, type StaticSite } from '../test/e2e/support/static-server.ts'
 
@@ -41,17 +42,7 @@ const pad = (s: string, n = 46) => s.padEnd(n)
 const gaps = (p: { maxGapMs: number; maxFrameGapMs: number; longTaskMaxMs: number }) =>
   `${p.maxGapMs.toFixed(0)} / ${p.maxFrameGapMs.toFixed(0)} / ${p.longTaskMaxMs.toFixed(0)} ms`
 
-/** One row of the results table printed at the end (bench/run.ts counts the `| NO |` rows). */
-interface Line {
-  readonly name: string
-  readonly ours: string
-  readonly theirs: string
-  readonly ratio: string
-  readonly target: string
-  readonly met: boolean
-}
-
-const lines: Line[] = []
+const lines: ResultRow[] = []
 
 /** Fills a master with `count` string keys, yielding now and then. */
 async function fill(master: Master, count: number): Promise<void> {
@@ -207,8 +198,8 @@ async function main(): Promise<void> {
     await benchSustained(browser, site, SUSTAINED_WRITES, 0)
     // As many overwrites as the store has keys: at 1,000,000, enough compactions for pages to be merged.
     await benchSustained(browser, site, largest, largest)
-    console.log('\n| measure | ours | yardstick | ratio | target | met |\n|---|---|---|---|---|---|')
-    for (const l of lines) console.log(`| ${l.name} | ${l.ours} | ${l.theirs} | ${l.ratio} | ${l.target} | ${l.met ? 'yes' : 'NO'} |`)
+    console.log('')
+    printResults(lines, { name: 'measure', ours: 'ours', theirs: 'yardstick' })
   } finally {
     await browser?.close()
     await site?.close()

@@ -42,6 +42,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { freePort, startRedisServer, type RedisServer } from '../test/support/redis-server.ts'
+import { printResults, type ResultRow } from './_results.ts'
 
 // ─── Options ────────────────────────────────────────────────────────────────────────────────────
 
@@ -428,15 +429,7 @@ async function redisOnlineReplicas(master: Redis): Promise<number> {
   return (info.match(/^slave\d+:.*state=online/gm) ?? []).length
 }
 
-interface Line {
-  readonly name: string
-  readonly ours: string
-  readonly theirs: string
-  readonly ratio: string
-  readonly target: string
-  readonly met: string
-}
-const lines: Line[] = []
+const lines: ResultRow[] = []
 /** Rows of the CPU-per-SET table of (b). */
 const cpuLines: string[] = []
 /** Rows of the CPU table of (a). */
@@ -548,7 +541,7 @@ async function fullSync(): Promise<void> {
       theirs: `${seconds(redisBest)} (${spread(theirs, seconds)})`,
       ratio: `${ratio.toFixed(2)}× the time`,
       target: '≤ 3×',
-      met: ratio <= 3 ? 'yes' : 'NO',
+      met: ratio <= 3,
     })
   }
   // CPU seconds do not depend on what else the machine runs: the steadier comparison of the two.
@@ -569,7 +562,7 @@ async function fullSync(): Promise<void> {
     theirs: `idle process: ${millis(ours.idleDelay.values[worstAt]!)} in that sync, ${millis(Math.max(...ours.idleDelay.values))} worst`,
     ratio: '—',
     target: '< 50 ms',
-    met: worst < 50 ? 'yes' : 'NO',
+    met: worst < 50,
   })
 }
 
@@ -691,7 +684,7 @@ async function propagation(replicaCount: number): Promise<{ ours: OursSetup; the
     theirs: `${perSecond(best(theirsRate, true))} (${spread(theirsRate, perSecond)})`,
     ratio: `${ratio.toFixed(2)}× the rate`,
     target: '≥ 0.5×',
-    met: ratio >= 0.5 ? 'yes' : 'NO',
+    met: ratio >= 0.5,
   })
   return { ours, theirs }
 }
@@ -740,7 +733,7 @@ async function catchUp(ours: OursSetup, theirs: TheirsSetup): Promise<void> {
     theirs: `${millis(best(theirsMs, false))} (${spread(theirsMs, millis)})`,
     ratio: `${ratio.toFixed(2)}× the time`,
     target: '— (none set)',
-    met: '—',
+    met: null,
   })
 }
 
@@ -762,9 +755,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`\nReplication core vs Redis ${'7.0.15'} (same machine, same run; best of ${RUNS}${QUICK ? ', --quick sizes' : ''}); load average ${startLoad} at start, ${load()} at end, ${seconds(performance.now() - startedAt)} in all\n`)
-  console.log('| line | Replicast | Redis | ratio | target | met |')
-  console.log('|---|---|---|---|---|---|')
-  for (const l of lines) console.log(`| ${l.name} | ${l.ours} | ${l.theirs} | ${l.ratio} | ${l.target} | ${l.met} |`)
+  printResults(lines, { name: 'line', ours: 'Replicast', theirs: 'Redis' })
   if (fullSyncCpuLines.length > 0) {
     console.log(`\n(a) CPU time of the ${count(FULL_SYNC_KEYS)}-key full sync (user + system, all threads; best run):\n`)
     console.log('| full sync | master | replica | both | ratio |')
