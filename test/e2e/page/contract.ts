@@ -2,7 +2,7 @@
 // for two adapters: the IndexedDB adapter on the page's main thread, and the worker storage (the same
 // adapter in a dedicated worker behind a postMessage proxy, as browser replicas use it).
 import { createIndexedDbStorage } from '@replicast/replica'
-import { runStorageContractCase, storageContractCases, type StorageHarness } from '../../../packages/replica/src/storage/contract.ts'
+import { runStorageContractCase, sameStoreHarness, storageContractCases, type StorageHarness } from '../../../packages/replica/src/storage/contract.ts'
 import { createWorkerStorage } from '@replicast/replica/browser'
 
 export type ContractAdapter = 'indexeddb' | 'worker'
@@ -35,13 +35,7 @@ function harness(adapter: ContractAdapter): StorageHarness {
   const name = `contract-${adapter}-${Date.now()}-${databases++}`
   const make = () => (adapter === 'indexeddb' ? createIndexedDbStorage({ name, ...BATCHES }) : createWorkerStorage({ name, ...BATCHES }))
   return {
-    async create() {
-      return make()
-    },
-    async reopen(previous) {
-      await previous.close()
-      return make()
-    },
+    ...sameStoreHarness(make),
     async dispose() {
       await deleteDatabase(name)
     },

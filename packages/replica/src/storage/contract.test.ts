@@ -5,6 +5,7 @@ import { mkdtemp, open, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { IDBFactory } from 'fake-indexeddb'
+import { sameStoreHarness } from './contract.ts'
 import { runStorageContract } from './contract-vitest.ts'
 import { createFileStorage } from './file.ts'
 import { createIndexedDbStorage } from './indexeddb.ts'
@@ -36,13 +37,7 @@ runStorageContract('file', async () => {
   let options = { dir, compactAfterBytes: 64 * 1024, loadBatchRecords: 50 }
   const make = () => createFileStorage(options)
   return {
-    async create() {
-      return make()
-    },
-    async reopen(previous) {
-      await previous.close()
-      return make()
-    },
+    ...sameStoreHarness(make),
     async createLimited(limitBytes) {
       options = { ...options, maxBytes: limitBytes } as typeof options
       return make()
@@ -83,12 +78,6 @@ runStorageContract('indexeddb (fake-indexeddb)', () => {
   const make = () =>
     createIndexedDbStorage({ name: 'replica', idbFactory, ...SMALL_IDB_SIZES })
   return {
-    async create() {
-      return make()
-    },
-    async reopen(previous) {
-      await previous.close()
-      return make()
-    },
+    ...sameStoreHarness(make),
   }
 })

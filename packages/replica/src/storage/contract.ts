@@ -44,6 +44,22 @@ export interface StorageHarness {
   dispose?(): Promise<void>
 }
 
+/**
+ * The create and reopen of a harness whose every instance is `make()` over the same store (a file
+ * directory, a database name): a reopen closes the previous instance and makes another.
+ */
+export function sameStoreHarness(make: () => ReplicaStorage): Pick<StorageHarness, 'create' | 'reopen'> {
+  return {
+    async create() {
+      return make()
+    },
+    async reopen(previous) {
+      await previous.close()
+      return make()
+    },
+  }
+}
+
 export interface StorageContractCase {
   readonly name: string
   /** Needs a harness capability; without it the case is reported as skipped. */
