@@ -30,6 +30,34 @@ function decodeValues(chunks: Uint8Array[], limits = {}): RespValue[] {
   return values
 }
 
+interface LimitCase {
+  readonly input: string
+  readonly options: object
+  readonly limit: string
+  readonly offset: number
+  readonly reply: string
+  readonly message: string | RegExp
+}
+
+function expectLimitError(run: () => unknown, c: LimitCase): void {
+  let caught: unknown
+  try {
+    run()
+  } catch (e) {
+    caught = e
+  }
+  expect(caught).toBeInstanceOf(RespLimitError)
+  const err = caught as RespLimitError
+  expect(err.code).toBe('ERR_RESP_LIMIT')
+  expect(err.limit).toBe(c.limit)
+  expect(err.limitValue).toBe((c.options as Record<string, number>)[c.limit])
+  expect(err.actual).toBeGreaterThan(err.limitValue)
+  expect(err.offset).toBe(c.offset)
+  expect(err.redisReply).toBe(c.reply)
+  if (typeof c.message === 'string') expect(err.message).toBe(c.message)
+  else expect(err.message).toMatch(c.message)
+}
+
 const binary = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i))
 
 describe('RequestDecoder', () => {
@@ -113,36 +141,21 @@ describe('RequestDecoder', () => {
     }
   }
 
-  test('a bulk over maxBulkBytes is refused before its body arrives', () => {
-    const decoder = new RequestDecoder({ maxBulkBytes: 10 })
-    decoder.push(bytes('*2\r\n$3\r\nSET\r\n$11\r\n'))
-    let err: RespLimitError | undefined
-    try { decoder.next() } catch (e) { err = e as RespLimitError }
-    if (err === undefined) throw new Error('expected a RespLimitError')
-    expect(err).toBeInstanceOf(RespLimitError)
-    expect(err.code).toBe('ERR_RESP_LIMIT')
-    expect([err.limit, err.limitValue, err.actual, err.offset]).toEqual(['maxBulkBytes', 10, 11, 13])
-    expect(err.redisReply).toBe('Protocol error: invalid bulk length')
-    expect(err.message).toBe('Bulk length 11 at byte 13 exceeds maxBulkBytes (10); raise the maxBulkBytes option if this is intended.')
-  })
-
-  test('an argument count over maxArrayLength is refused', () => {
-    const decoder = new RequestDecoder({ maxArrayLength: 3 })
-    decoder.push(bytes('*4\r\n'))
-    expect(() => decoder.next()).toThrow(expect.objectContaining({ limit: 'maxArrayLength', actual: 4, redisReply: 'Protocol error: invalid multibulk length' }))
-  })
-
-  test('an inline line over maxInlineBytes is refused without waiting for its end', () => {
-    const decoder = new RequestDecoder({ maxInlineBytes: 8 })
-    decoder.push(bytes('SET aaaaaaaaaaaa'))
-    expect(() => decoder.next()).toThrow(expect.objectContaining({ limit: 'maxInlineBytes', redisReply: 'Protocol error: too big inline request' }))
-  })
-
-  test('a header line over maxInlineBytes is refused', () => {
-    const decoder = new RequestDecoder({ maxInlineBytes: 8 })
-    decoder.push(bytes('*1\r\n$0000000000000'))
-    expect(() => decoder.next()).toThrow(expect.objectContaining({ limit: 'maxInlineBytes', redisReply: 'Protocol error: too big bulk count string' }))
-  })
+  // Each limit is checked fed whole, byte by byte and in uneven chunks: a limit must not depend on how
+  // the bytes arrive. A line's length is what was seen before the limit tripped, so it varies by feed.
+  const requestLimits: LimitCase[] = [
+    { input: '*2\r\n$3\r\nSET\r\n$11\r\n', options: { maxBulkBytes: 10 }, limit: 'maxBulkBytes', offset: 13, reply: 'Protocol error: invalid bulk length', message: 'Bulk length 11 at byte 13 exceeds maxBulkBytes (10); raise the maxBulkBytes option if this is intended.' },
+    { input: '*4\r\n', options: { maxArrayLength: 3 }, limit: 'maxArrayLength', offset: 0, reply: 'Protocol error: invalid multibulk length', message: 'Command with argument count 4 at byte 0 exceeds maxArrayLength (3); raise the maxArrayLength option if this is intended.' },
+    { input: 'SET aaaaaaaaaaaa', options: { maxInlineBytes: 8 }, limit: 'maxInlineBytes', offset: 0, reply: 'Protocol error: too big inline request', message: /^Inline command line of (9|1\d) bytes without CRLF at byte 0 exceeds maxInlineBytes \(8\)/ },
+    { input: '*1\r\n$0000000000000', options: { maxInlineBytes: 8 }, limit: 'maxInlineBytes', offset: 4, reply: 'Protocol error: too big bulk count string', message: /^Bulk header line of (9|1\d) bytes without CRLF at byte 4 exceeds maxInlineBytes \(8\)/ },
+  ]
+  for (const c of requestLimits) {
+    for (const { name, chunks } of feeds(bytes(c.input))) {
+      test(`${c.limit} ${JSON.stringify(c.options)}: ${JSON.stringify(c.input)} fed ${name} is refused at byte ${c.offset}`, () => {
+        expectLimitError(() => decodeCommands(bytes(c.input), chunks, c.options), c)
+      })
+    }
+  }
 
   test('inline commands can be refused (a master stream never carries them)', () => {
     const decoder = new RequestDecoder({ allowInline: false })
@@ -290,11 +303,20 @@ describe('RespDecoder', () => {
     }
   }
 
-  test('nesting deeper than maxArrayDepth is refused', () => {
-    expect(() => decodeValues([bytes('*1\r\n*1\r\n*1\r\n:1\r\n')], { maxArrayDepth: 2 })).toThrow(
-      expect.objectContaining({ code: 'ERR_RESP_LIMIT', limit: 'maxArrayDepth', actual: 3 }),
-    )
-  })
+  const replyLimits: LimitCase[] = [
+    { input: '$11\r\n', options: { maxBulkBytes: 10 }, limit: 'maxBulkBytes', offset: 0, reply: 'Protocol error: invalid bulk length', message: 'Bulk length 11 at byte 0 exceeds maxBulkBytes (10); raise the maxBulkBytes option if this is intended.' },
+    { input: '*1\r\n$11\r\n', options: { maxBulkBytes: 10 }, limit: 'maxBulkBytes', offset: 4, reply: 'Protocol error: invalid bulk length', message: 'Bulk length 11 at byte 4 exceeds maxBulkBytes (10); raise the maxBulkBytes option if this is intended.' },
+    { input: '*4\r\n', options: { maxArrayLength: 3 }, limit: 'maxArrayLength', offset: 0, reply: 'Protocol error: invalid multibulk length', message: 'Array length 4 at byte 0 exceeds maxArrayLength (3); raise the maxArrayLength option if this is intended.' },
+    { input: '+aaaaaaaaaaaa', options: { maxInlineBytes: 8 }, limit: 'maxInlineBytes', offset: 0, reply: 'Protocol error: too big reply line', message: /^Reply line of (9|1\d) bytes without CRLF at byte 0 exceeds maxInlineBytes \(8\)/ },
+    { input: '*1\r\n*1\r\n*1\r\n:1\r\n', options: { maxArrayDepth: 2 }, limit: 'maxArrayDepth', offset: 8, reply: 'Protocol error: too deeply nested reply', message: 'Array nesting depth 3 at byte 8 exceeds maxArrayDepth (2); raise the maxArrayDepth option if this is intended.' },
+  ]
+  for (const c of replyLimits) {
+    for (const { name, chunks } of feeds(bytes(c.input))) {
+      test(`${c.limit} ${JSON.stringify(c.options)}: ${JSON.stringify(c.input)} fed ${name} is refused at byte ${c.offset}`, () => {
+        expectLimitError(() => decodeValues(chunks, c.options), c)
+      })
+    }
+  }
 
   test('takeRemaining hands over the bytes after the last value', () => {
     const decoder = new RespDecoder()

@@ -19,6 +19,8 @@ const CR = 13
 const LF = 10
 // Command names are short; a long first argument is not worth comparing or keeping.
 const MAX_REUSED_NAME_BYTES = 32
+// A line over its limit is refused before its CRLF arrives: its length is what has been seen so far.
+const LINE_UNIT = ' bytes without CRLF'
 
 /** Parses a CRLF-less line as a signed decimal integer the way Redis's string2ll does, or null. */
 function parseInteger(line: Uint8Array, from = 0): number | null {
@@ -149,7 +151,7 @@ export class RequestDecoder {
           const line = q.readLine(limits.maxInlineBytes + 2)
           if (line === undefined) {
             if (q.available > limits.maxInlineBytes) {
-              throw new RespLimitError('Protocol error: too big bulk count string', 'maxInlineBytes', limits.maxInlineBytes, q.available, q.offset, 'Bulk header of')
+              throw new RespLimitError('Protocol error: too big bulk count string', 'maxInlineBytes', limits.maxInlineBytes, q.available, q.offset, 'Bulk header line of', LINE_UNIT)
             }
             return undefined
           }
@@ -253,7 +255,7 @@ export class RequestDecoder {
     const line = q.readLine(limit + 2, true)
     if (line === undefined) {
       if (q.available > limit) {
-        throw new RespLimitError('Protocol error: too big inline request', 'maxInlineBytes', limit, q.available, q.offset, 'Inline command of')
+        throw new RespLimitError('Protocol error: too big inline request', 'maxInlineBytes', limit, q.available, q.offset, 'Inline command line of', LINE_UNIT)
       }
       return undefined
     }
@@ -393,7 +395,7 @@ export class RespDecoder {
         const line = q.readLine(limits.maxInlineBytes + 2)
         if (line === undefined) {
           if (q.available > limits.maxInlineBytes) {
-            throw new RespLimitError('Protocol error: too big reply line', 'maxInlineBytes', limits.maxInlineBytes, q.available, at, 'Reply line of')
+            throw new RespLimitError('Protocol error: too big reply line', 'maxInlineBytes', limits.maxInlineBytes, q.available, at, 'Reply line of', LINE_UNIT)
           }
           return undefined
         }

@@ -25,13 +25,14 @@ export class RespLimitError extends LimitError {
   readonly redisReply: string
   readonly offset: number
 
-  constructor(redisReply: string, limit: string, limitValue: number, actual: number, offset: number, what: string) {
+  /** `unit` follows `actual` in the message: a line's length is counted in bytes seen so far. */
+  constructor(redisReply: string, limit: string, limitValue: number, actual: number, offset: number, what: string, unit = '') {
     super(
       RESP_ERROR_CODES.limit,
       limit,
       limitValue,
       actual,
-      `${what} ${actual} at byte ${offset} exceeds ${limit} (${limitValue}); raise the ${limit} option if this is intended.`,
+      `${what} ${actual}${unit} at byte ${offset} exceeds ${limit} (${limitValue}); raise the ${limit} option if this is intended.`,
     )
     this.redisReply = redisReply
     this.offset = offset
