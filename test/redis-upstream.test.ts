@@ -9,7 +9,10 @@
 // moved to a second node that follows the same Redis continues there with +CONTINUE; a full resync
 // upstream makes our replicas full-sync, a failover upstream (+CONTINUE <new id>) lets them continue
 // through replid2; the node refuses writes (READONLY) and WAIT, and refuses PSYNC while its own link
-// is down (-NOMASTERLINK); requirepass/masterauth, also through the `replicast` CLI.
+// is down (-NOMASTERLINK); requirepass/masterauth, also through the `replicast` CLI. What Redis streams
+// with no dataset effect (PUBLISH, SPUBLISH, FUNCTION, a script's PUBLISH inside MULTI) is consumed
+// silently; a command Replicast does not implement is counted (INFO stats upstream_unapplied_commands)
+// and reported (ERR_UPSTREAM_UNAPPLIED_COMMAND), the rest goes on, and a full resync repairs the data.
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -20,6 +23,7 @@ import { client, eventually, infoField, startMaster, startReplica } from './supp
 import { writeSome } from './support/dataset.ts'
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.ts'
 import { RespClient } from './support/resp-client.ts'
+import { UpstreamUnappliedCommandError } from '../packages/master/src/upstream/upstream.ts'
 
 interface RedisHandle {
   readonly server: RedisServer
@@ -221,6 +225,77 @@ describe('upstream mode: a Replicast node replicating a real Redis', () => {
     expect(await b.field('sync_partial_ok')).toBe('1')
     expect(replica.status).toMatchObject({ replid: newId, lastSync: 'partial', stats: { fullSyncs: 1, partialSyncs: 1 } })
     expect(infoField(node.info('stats'), 'sync_partial_ok')).toBe('1')
+  })
+
+  test('PUBLISH, SPUBLISH and FUNCTION in Redis\'s stream are no-ops: digests stay equal on both hops, nothing is counted or reported', async () => {
+    const upstream = await startRedis()
+    const node = await startNode(upstream)
+    const errors: Error[] = []
+    node.core.on('error', (e) => errors.push(e))
+    const replica = await startReplica(node)
+    const r = upstream.redis
+    // Redis 7.0 propagates all of these (observed with redis-cli --replica): PUBLISH and SPUBLISH
+    // as sent, FUNCTION LOAD/DELETE/FLUSH as sent, an FCALL and an EVAL as their writes, the EVAL's
+    // PUBLISH inside its MULTI ... EXEC.
+    expect(await r.publish('news', 'hello')).toBe(0)
+    expect(await r.call('SPUBLISH', 'shard-news', 'hi')).toBe(0)
+    await r.call('FUNCTION', 'LOAD', "#!lua name=lib\nredis.register_function('setit', function(keys, args) return redis.call('SET', keys[1], args[1]) end)")
+    expect(await r.call('FCALL', 'setit', '1', 'fn:key', 'fn:value')).toBe('OK')
+    await r.eval("redis.call('SET', KEYS[1], '1'); redis.call('PUBLISH', 'news', 'in a script'); return 1", 1, 'ev:key')
+    await r.call('FUNCTION', 'DELETE', 'lib')
+    await r.call('FUNCTION', 'FLUSH')
+    await r.publish('news', 'last')
+    await writeSome(r, 'after')
+    await expectSameData(upstream, node, replica)
+    expect(await replica.get('fn:key')).toBe('fn:value')
+    expect(await replica.get('ev:key')).toBe('1')
+    expect(errors).toEqual([])
+    expect(replica.status.lastError).toBeNull()
+    expect(infoField(node.info('stats'), 'upstream_unapplied_commands')).toBe('0')
+    expect(node.core.upstream!.unapplied).toEqual({ count: 0, lastCommand: null })
+  })
+
+  test('a command Replicast cannot apply is counted in INFO and reported as ERR_UPSTREAM_UNAPPLIED_COMMAND; the rest applies; a full resync repairs', async () => {
+    const upstream = await startRedis()
+    const node = await startNode(upstream)
+    const errors: Error[] = []
+    node.core.on('error', (e) => errors.push(e))
+    const r = upstream.redis
+    await r.rpush('src', 'a', 'b')
+    await r.set('str', 'hello')
+    await r.lmove('src', 'dst', 'LEFT', 'RIGHT')
+    await r.hsetnx('hash', 'f', 'v')
+    await r.setrange('str', 0, 'J')
+    // A script's writes come as MULTI, set, hsetnx, EXEC: the SET must still apply.
+    await r.eval("redis.call('SET', KEYS[1], 'kept'); redis.call('HSETNX', KEYS[2], 'f', 'v'); return 1", 2, 'script:set', 'script:hash')
+    await r.set('later', 'yes')
+    await caughtUp(upstream, node)
+
+    expect(infoField(node.info('stats'), 'upstream_unapplied_commands')).toBe('4')
+    expect(node.core.upstream!.unapplied).toEqual({ count: 4, lastCommand: 'hsetnx' })
+    // One report per command name (the second hsetnx is counted, not reported again).
+    expect(errors.map((e) => [e instanceof UpstreamUnappliedCommandError, (e as UpstreamUnappliedCommandError).code, (e as UpstreamUnappliedCommandError).command])).toEqual([
+      [true, 'ERR_UPSTREAM_UNAPPLIED_COMMAND', 'lmove'],
+      [true, 'ERR_UPSTREAM_UNAPPLIED_COMMAND', 'hsetnx'],
+      [true, 'ERR_UPSTREAM_UNAPPLIED_COMMAND', 'setrange'],
+    ])
+    expect(errors[0]!.message).toMatch(/^The upstream Redis streamed 'lmove src' \(in stream offsets \d+\.\.\d+\), which Replicast could not apply \(ERR unknown command 'lmove', .*'RIGHT'\)\. 1 command\(s\) unapplied so far/)
+    // Everything else went on: the node follows Redis's offset, and applied the rest.
+    const nodeClient = client(node)
+    expect(await nodeClient.get('script:set')).toBe('kept')
+    expect(await nodeClient.get('later')).toBe('yes')
+    expect(await nodeClient.lrange('src', 0, -1)).toEqual(['a', 'b']) // LMOVE's effect is missing…
+    expect(node.digest()).not.toBe(await r.call('DEBUG', 'DIGEST')) // …so the data differs.
+
+    // A full resync repairs it: the RDB carries the effects.
+    await r.call('DEBUG', 'CHANGE-REPL-ID')
+    await r.call('CLIENT', 'KILL', 'TYPE', 'replica')
+    await eventually(async () => (await upstream.field('sync_full')) === '2', 'Redis to full-sync the node again', 20_000)
+    await upstreamUp(node)
+    await caughtUp(upstream, node)
+    expect(node.digest()).toBe(await r.call('DEBUG', 'DIGEST'))
+    expect(await nodeClient.lrange('dst', 0, -1)).toEqual(['a'])
+    expect(errors).toHaveLength(3)
   })
 
   test('a redis-server can replicate the node in turn (Redis → Replicast → Redis), mid-stream in another db', async () => {

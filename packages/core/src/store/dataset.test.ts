@@ -179,6 +179,50 @@ describe('replica role', () => {
     expect(toReply(ds.applyReplicated(link, ['NOSUCH'], T0))).toEqual(err("ERR unknown command 'NOSUCH', with args beginning with: "))
   })
 
+  test('applyReplicated: what Redis 7.0 streams with no dataset effect (PUBLISH, SPUBLISH, FUNCTION) is a no-op, also inside MULTI', () => {
+    const ds = new Dataset({ role: 'replica' })
+    const link = ds.createSession()
+    const units: KeyChange[][] = []
+    ds.subscribe((changes) => units.push([...changes]))
+    // As `redis-cli --replica` shows them on a 7.0.15 master (mixed case: a script's are lowercase).
+    const neutral = [
+      ['PUBLISH', 'ch', 'hello'],
+      ['SPUBLISH', 'ch2', 'hi'],
+      ['FUNCTION', 'LOAD', "#!lua name=mylib\nredis.register_function('f', function() return 1 end)"],
+      ['FUNCTION', 'DELETE', 'mylib'],
+      ['FUNCTION', 'FLUSH'],
+      ['publish', 'c', 'm'],
+    ]
+    for (const argv of neutral) expect(ds.applyReplicated(link, argv, T0).kind, argv[0]).not.toBe('error')
+    expect(toReply(ds.applyReplicated(link, ['PUBLISH', 'ch', 'x'], T0))).toBe(0)
+    expect(units).toEqual([])
+    expect(ds.digest()).toBe(new Dataset().digest())
+    // An EVAL that wrote and published: MULTI, set, publish, EXEC.
+    ds.applyReplicated(link, ['MULTI'], T0)
+    ds.applyReplicated(link, ['set', 'a', '1'], T0)
+    ds.applyReplicated(link, ['publish', 'c', 'm'], T0)
+    expect(toReply(ds.applyReplicated(link, ['EXEC'], T0))).toEqual([OK_REPLY])
+    expect(ds.getRecord(0, 'a')?.value).toEqual({ type: 'string', value: '1' })
+  })
+
+  test('applyReplicated: a command Replicast cannot apply inside MULTI is refused alone; the rest of the transaction applies', () => {
+    const ds = new Dataset({ role: 'replica' })
+    const link = ds.createSession()
+    // An EVAL doing SET then HSETNX (not implemented): MULTI, set, hsetnx, EXEC.
+    ds.applyReplicated(link, ['MULTI'], T0)
+    expect(toReply(ds.applyReplicated(link, ['set', 'b', '1'], T0))).toEqual(status('QUEUED'))
+    expect(toReply(ds.applyReplicated(link, ['hsetnx', 'h', 'f', 'v'], T0))).toEqual(err("ERR unknown command 'hsetnx', with args beginning with: 'h' 'f' 'v' "))
+    expect(toReply(ds.applyReplicated(link, ['SET', 'c'], T0))).toEqual(err("ERR wrong number of arguments for 'set' command"))
+    expect(toReply(ds.applyReplicated(link, ['EXEC'], T0))).toEqual([OK_REPLY])
+    expect(link.inTransaction).toBe(false)
+    expect(ds.getRecord(0, 'b')?.value).toEqual({ type: 'string', value: '1' })
+    // A client's transaction keeps Redis's rule: a refused command aborts it at EXEC.
+    const client = ds.createSession()
+    ds.execute(client, ['MULTI'], T0)
+    ds.execute(client, ['hsetnx', 'h', 'f', 'v'], T0)
+    expect(toReply(ds.execute(client, ['EXEC'], T0).reply)).toEqual(err('EXECABORT Transaction discarded because of previous errors.'))
+  })
+
   test('promotion: a replica turned master expires keys and propagates', () => {
     const ds = new Dataset({ role: 'replica' })
     ds.loadRecord({ db: 0, key: 'a', value: { type: 'string', value: '1' }, expireAt: T0 })

@@ -13,7 +13,7 @@
 // One execution context is shared by all sessions (calls are synchronous): a command registered
 // through options.commands must not call back into execute()/applyReplicated().
 import type { ByteString } from '../bytes.ts'
-import { error, OK, type RespValue } from '../resp/value.ts'
+import { error, OK, ZERO, type RespValue } from '../resp/value.ts'
 import type { Effect, KeyRecord } from '../values.ts'
 import { ActiveExpiry } from './active-expire.ts'
 import type { ChangeListener, KeyChange } from './changes.ts'
@@ -49,6 +49,27 @@ export interface ExecResult {
 
 const NO_EFFECTS: readonly Effect[] = Object.freeze([])
 const NO_CHANGES: readonly KeyChange[] = Object.freeze([])
+
+/**
+ * Commands of a Redis 7.0 replication stream that change nothing a dataset holds, with the reply
+ * `applyReplicated` gives them. Their bytes still count in the offset (the caller's business).
+ * - `ping`: the master's heartbeat (replicationCron); `replconf`: `REPLCONF GETACK *`, which the
+ *   replica's shell answers with an ACK.
+ * - `publish`, `spublish`: Redis propagates them so that its replicas' subscribers get the message
+ *   (publishCommand: forceCommandPropagation(c, PROPAGATE_REPL)), even from a script's MULTI ... EXEC.
+ *   Replicast has no Pub/Sub on this path: no subscriber, reply 0.
+ * - `function`: FUNCTION LOAD / DELETE / FLUSH / RESTORE replicate Redis's function libraries.
+ *   Replicast runs no functions (an FCALL's writes arrive as effects), and its RDB reader skips
+ *   libraries with WARN_RDB_FUNCTION_SKIPPED.
+ * Not here: SCRIPT LOAD/FLUSH and EVAL/FCALL, which Redis 7.0 never streams (effects replication).
+ */
+const REPLICATED_NO_OPS: ReadonlyMap<string, RespValue> = new Map<string, RespValue>([
+  ['ping', PONG],
+  ['replconf', OK],
+  ['publish', ZERO],
+  ['spublish', ZERO],
+  ['function', OK],
+])
 
 function notDatasetCommand(argv: readonly ByteString[]): ReturnType<typeof error> {
   const name = argv[0] ?? ''
@@ -144,15 +165,17 @@ export class Dataset {
   /**
    * Applies one command of the master's replication stream: no key is ever expired by us (the
    * master sends DELs), writes are allowed, SELECT switches `session.db`, MULTI ... EXEC applies the
-   * transaction at EXEC, PING and REPLCONF are ignored. Errors come back as error replies.
+   * transaction at EXEC. The dataset-neutral commands Redis streams (REPLICATED_NO_OPS: PING,
+   * REPLCONF, PUBLISH, SPUBLISH, FUNCTION) are consumed with no effect. Errors come back as error
+   * replies, for the caller to count and report (Redis logs them and goes on:
+   * propagation-error-behavior ignore); one inside MULTI does not cost the rest of the transaction.
    */
   applyReplicated(session: Session, argv: readonly ByteString[], now: number): RespValue {
-    // Only names of 4 or 8 chars can be PING or REPLCONF: the rest need no lowercased copy.
+    // Only names of 4, 7 or 8 characters can be no-ops: the rest need no lowercased copy.
     const length = argv.length > 0 ? argv[0]!.length : 0
-    if (length === 4 || length === 8) {
-      const name = argv[0]!.toLowerCase()
-      if (name === 'ping') return PONG
-      if (name === 'replconf') return OK
+    if (length === 4 || length === 7 || length === 8) {
+      const noOp = REPLICATED_NO_OPS.get(argv[0]!.toLowerCase())
+      if (noOp !== undefined) return noOp
     }
     const ctx = this.#ctx
     ctx.session = session
@@ -161,7 +184,14 @@ export class Dataset {
     ctx.effects = null
     ctx.atomic = true
     this.#recordChanges(false)
+    const queueFailed = session.queueFailed
     const reply = this.#dispatcher.process(session, argv)
+    // Redis flags a transaction whose command was refused while queueing, and EXEC then drops all of
+    // it (processCommand → rejectCommand → flagTransaction). Redis never streams a command its own
+    // replicas refuse; one Replicast refuses (a command it does not implement, in a script's
+    // MULTI ... EXEC) is reported by the caller, and the rest of the transaction still applies, so
+    // the dataset differs from Redis's only where that command wrote.
+    if (reply.kind === 'error' && session.queue !== null) session.queueFailed = queueFailed
     ctx.effects = null
     this.#flushChanges()
     return reply

@@ -40,6 +40,14 @@
 // `-LOADING` (client-connection.ts): Redis's replica with repl-diskless-load on-empty-db behaves the
 // same way. A failed RDB leaves an empty dataset and no history (the next PSYNC is `? -1`).
 //
+// What Redis streams and Replicast cannot apply (a command outside DESIGN §2: LMOVE, HSETNX, XADD…)
+// is handled as Redis's replica handles an error in its master's stream: the node goes on. It is
+// never silent: counted in INFO stats (`upstream_unapplied_commands`), reported as
+// UpstreamUnappliedCommandError (ERR_UPSTREAM_UNAPPLIED_COMMAND). Its bytes still enter the backlog
+// unchanged, so our replicas diverge exactly as this node does, and a full sync repairs both.
+// Dataset-neutral commands (PUBLISH, SPUBLISH, FUNCTION, PING, REPLCONF) are no-ops
+// (Dataset.applyReplicated), not errors.
+//
 // Also here: reconnects with jittered exponential backoff (core's backoffDelay), `REPLCONF ACK`
 // every second (the machine), `-READONLY` for writes (the dataset's replica role), INFO/ROLE facts.
 import { EventEmitter } from 'node:events'
@@ -99,6 +107,37 @@ export class UpstreamRdbWarning extends ReplicastError {
   }
 }
 
+/**
+ * A command of the upstream's stream that Replicast could not apply: one it does not implement
+ * (LMOVE, HSETNX, SETRANGE, XADD, …; DESIGN §2 lists what it follows), or one that failed on data
+ * that already differed from Redis's. Redis's own replica logs such an error and goes on
+ * (propagation-error-behavior ignore); so does the node, counting every one in INFO stats
+ * (`upstream_unapplied_commands`). The keys that command wrote differ from Redis's until the next
+ * full sync, whose RDB carries the effects.
+ */
+export class UpstreamUnappliedCommandError extends ReplicastError {
+  /** The command's name, lowercase (`hsetnx`). */
+  readonly command: string
+  /** The error Replicast's dataset answered. */
+  readonly reply: string
+  /** Commands left unapplied since the node started (or CONFIG RESETSTAT), this one included. */
+  readonly count: number
+
+  constructor(argv: readonly string[], reply: string, count: number, startOffset: number, endOffset: number) {
+    const command = (argv[0] ?? '').toLowerCase()
+    const shown = argv.slice(0, 2).map((a) => (a.length > 64 ? `${a.slice(0, 64)}…` : a)).join(' ')
+    super(
+      'ERR_UPSTREAM_UNAPPLIED_COMMAND',
+      `The upstream Redis streamed '${shown}' (in stream offsets ${startOffset}..${endOffset}), which Replicast could not apply (${reply.trimEnd()}). ` +
+        `${count} command(s) unapplied so far (INFO stats upstream_unapplied_commands); the keys they wrote differ from Redis's ` +
+        'until the next full sync (restart the node to force one). Replicast follows the commands of DESIGN §2 (docs/operations.md §1.1).',
+    )
+    this.command = command
+    this.reply = reply
+    this.count = count
+  }
+}
+
 export interface UpstreamEvents {
   /** The link's state changed (`streaming`: in sync, serving Redis's history). */
   state: [UpstreamStateKind]
@@ -128,6 +167,13 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   #lastIoAt = 0
   readonly #queue: UpstreamEvent[] = []
   #dispatching = false
+  /** INFO stats gains `upstream_unapplied_commands` (CONFIG RESETSTAT zeroes it with the rest). */
+  readonly #stats: MasterCore['stats'] & { upstream_unapplied_commands: number }
+  #lastUnapplied: string | null = null
+  /** Names already reported: the first of each is, then only every power of ten of the total. */
+  readonly #reportedNames = new Set<string>()
+  /** The stream's open MULTI: the commands queued so far, to name the one an EXEC reply says failed. */
+  #queued: (readonly string[])[] | null = null
 
   constructor(master: MasterCore, replicaOf: ReplicaOfOptions, options: Partial<UpstreamMachineOptions> = {}) {
     super()
@@ -147,6 +193,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     }
     // A replica: writes answer READONLY, keys are never expired here (Redis sends the DELs).
     master.dataset.role = 'replica'
+    this.#stats = Object.assign(master.stats, { upstream_unapplied_commands: 0 })
     this.#session = master.dataset.createSession()
   }
 
@@ -212,6 +259,14 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       transfer: s.kind === 'transfer' ? { total: s.total ?? -1, read: load?.read ?? 0 } : null,
       downSinceSeconds: s.downSince === null ? -1 : Math.floor((now - s.downSince) / 1000),
     }
+  }
+
+  /**
+   * Commands of Redis's stream the node could not apply (INFO stats `upstream_unapplied_commands`)
+   * and the name of the last one (lowercase), or null when there was none.
+   */
+  get unapplied(): { readonly count: number; readonly lastCommand: string | null } {
+    return { count: this.#stats.upstream_unapplied_commands, lastCommand: this.#lastUnapplied }
   }
 
   /** ROLE: ["slave", host, port, state, offset] (Redis's roleCommand on a replica). */
@@ -340,6 +395,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
         master.backlog.rebase(action.offset)
         this.#session = master.dataset.createSession()
         this.#session.db = streamDb
+        this.#queued = null
         return
       }
       case 'continue':
@@ -350,7 +406,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
         this.#dropReplicas('the upstream Redis changed its replication ID (failover)')
         return
       case 'apply':
-        this.#apply(action.bytes, action.commands, action.startOffset)
+        this.#apply(action.bytes, action.commands, action.startOffset, action.endOffset)
         return
       case 'close':
         master.report(action.error)
@@ -359,7 +415,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     }
   }
 
-  #apply(bytes: Uint8Array, commands: readonly (readonly string[])[], startOffset: number): void {
+  #apply(bytes: Uint8Array, commands: readonly (readonly string[])[], startOffset: number, endOffset: number): void {
     const master = this.#master
     if (master.backlog.masterReplOffset !== startOffset) {
       // The machine's offset and the backlog's can only agree; if they do not, a bug broke the one
@@ -372,8 +428,41 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     for (const argv of commands) {
       if (argv.length === 0) continue
       const reply = dataset.applyReplicated(this.#session, argv, now)
-      // Redis: "== CRITICAL == This master is sending an error to its replica" — logged, ignored.
-      if (reply.kind === 'error') master.report(new Error(`The upstream's stream had a command Replicast could not apply (${JSON.stringify(argv.slice(0, 2))}): ${reply.message}`))
+      // Redis: "== CRITICAL == This master is sending an error to its replica" — logged, ignored
+      // (propagation-error-behavior ignore). Here: counted, and reported as a typed error. Every
+      // command Redis streams succeeded on Redis, so any error here is a divergence.
+      if (reply.kind === 'error') this.#unapplied(argv, reply.message, startOffset, endOffset)
+      if (this.#queued !== null) {
+        if (reply.kind === 'simple' && reply.value === 'QUEUED') {
+          this.#queued.push(argv)
+          continue
+        }
+        if (!this.#session.inTransaction) {
+          // EXEC (or a DISCARD): an error inside EXEC's reply is a queued command that failed.
+          const queued = this.#queued
+          this.#queued = null
+          if (reply.kind === 'array' && reply.value !== null) {
+            reply.value.forEach((item, i) => {
+              if (item.kind === 'error') this.#unapplied(queued[i] ?? ['exec'], item.message, startOffset, endOffset)
+            })
+          }
+        }
+      } else if (this.#session.inTransaction) {
+        this.#queued = []
+      }
+    }
+  }
+
+  #unapplied(argv: readonly string[], reply: string, startOffset: number, endOffset: number): void {
+    const count = ++this.#stats.upstream_unapplied_commands
+    const name = (argv[0] ?? '').toLowerCase()
+    this.#lastUnapplied = name
+    // One report per new command name, then one per power of ten: a stream of XADDs must not
+    // turn into a line per command. INFO stats counts every one.
+    const firstOfName = !this.#reportedNames.has(name) && this.#reportedNames.size < 256
+    if (firstOfName) this.#reportedNames.add(name)
+    if (firstOfName || /^10*$/.test(String(count))) {
+      this.#master.report(new UpstreamUnappliedCommandError(argv, reply, count, startOffset, endOffset))
     }
   }
 
