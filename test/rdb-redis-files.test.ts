@@ -5,6 +5,10 @@
 // Legacy encodings Redis 7 no longer writes (zipmap, ziplist, quicklist 1) are built by hand with
 // the builders of packages/core/src/rdb/test-util.ts (REDIS.md §8.7), loaded into a real
 // redis-server, and compared the same way: Redis and our reader must agree on every key.
+// What the reader cannot keep (a stream with a consumer group and pending entries, a function
+// library) is walked over with a warning naming it, and every other key still equals Redis's. A
+// small real dump, truncated at every length and with every bit flipped, always gives a typed
+// RdbError naming a byte offset: never another exception, never a hang.
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,7 +17,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { describe, expect, test } from 'vitest'
 import type { ByteString } from '../packages/core/src/bytes.ts'
-import { RdbReader, type RdbEvent, type RdbWarning } from '../packages/core/src/rdb/index.ts'
+import { RDB_ERROR_CODES, RDB_WARNING_CODES, RdbError, RdbReader, type RdbEvent, type RdbWarning } from '../packages/core/src/rdb/index.ts'
 import { intset, len, listpack, rdbFile, str, ziplist, zipmap, i64le } from '../packages/core/src/rdb/test-util.ts'
 import type { KeyRecord } from '../packages/core/src/values.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
@@ -44,6 +48,23 @@ async function withRedis(args: readonly string[], body: (redis: Redis, server: R
     redis.disconnect()
     await server.stop()
   }
+}
+
+const TINY_LIBRARY = "#!lua name=tinylib\nredis.register_function('tiny', function(keys, args) return 1 end)"
+
+/**
+ * A stream with a consumer group, two consumers and pending entries (RDB type 19 in 7.0), and a
+ * function library (opcode 245): what the reader walks over with a warning.
+ */
+async function addStreamAndFunction(redis: Redis, stream: string): Promise<void> {
+  await redis.select(0)
+  for (let i = 0; i < 5; i++) await redis.xadd(stream, '*', 'field', `value ${i}`, 'n', String(i))
+  await redis.xgroup('CREATE', stream, 'group', '0')
+  // Two entries read by each consumer and not acknowledged: the group's PEL and the consumers' hold them.
+  await redis.xreadgroup('GROUP', 'group', 'alice', 'COUNT', '2', 'STREAMS', stream, '>')
+  await redis.xreadgroup('GROUP', 'group', 'bob', 'COUNT', '2', 'STREAMS', stream, '>')
+  expect((await redis.xpending(stream, 'group'))[0]).toBe(4)
+  expect(await redis.call('FUNCTION', 'LOAD', TINY_LIBRARY)).toBe('tinylib')
 }
 
 /** Builds the dataset; returns the encodings Redis chose, to prove they are all exercised. */
@@ -149,6 +170,95 @@ describe('reading dump.rdb files written by redis-server 7.0.15', () => {
         expect(value.length).toBe(100)
       }
     })
+  })
+
+  test('a stream with pending entries and a function library: warnings name them; every other key equal to Redis\'s', async () => {
+    await withRedis([], async (redis, server) => {
+      await populate(redis)
+      await addStreamAndFunction(redis, 'stream:events')
+      expect(await redis.type('stream:events')).toBe('stream')
+      expect(await redis.save()).toBe('OK')
+      const file = new Uint8Array(await readFile(join(server.dir, 'dump.rdb')))
+      for (const chunkBytes of [file.length, 1024, 7]) {
+        const { events, warnings } = readRdb(file, chunkBytes)
+        expect(warnings.map((w) => ({ code: w.code, key: w.key, db: w.db }))).toEqual([
+          { code: RDB_WARNING_CODES.functionSkipped, key: undefined, db: undefined },
+          { code: RDB_WARNING_CODES.streamSkipped, key: 'stream:events', db: 0 },
+        ])
+        expect(warnings[0]!.message).toMatch(/^a function library was skipped: Replicast does not run functions \(at byte \d+\)$/)
+        expect(warnings[1]!.message).toMatch(/^key "stream:events" in db 0: a stream was skipped: Replicast has no streams \(at byte \d+\)$/)
+        expect(events.at(-1)).toEqual({ kind: 'end', checksum: 'ok' })
+        const records = events.flatMap((e) => (e.kind === 'key' ? [e.record] : []))
+        expect(records.length).toBe(31)
+        await expectSameAsRedis(redis, records, [{ db: 0, key: 'stream:events' }])
+      }
+    })
+  })
+
+  test('a small real dump truncated at every length, and with every bit flipped: always a typed RdbError naming a byte', async () => {
+    let file = new Uint8Array()
+    await withRedis(['--list-max-listpack-size', '4', '--list-compress-depth', '1'], async (redis, server) => {
+      // One key of each encoding, kept small, plus a stream and a function.
+      const p = redis.pipeline()
+      p.set('int', '12345')
+      p.set('text', 'hello')
+      p.set('lzf', 'compress me '.repeat(20))
+      p.set('ttl', 'x', 'PXAT', FUTURE)
+      p.hset('hash:lp', 'f', 'v', 'n', '1')
+      p.hset('hash:ht', ...Array.from({ length: 130 }, (_, i) => [`f${i}`, String(i)]).flat())
+      p.sadd('set:int', 1, 2, 3)
+      p.sadd('set:str', 'a', 'b')
+      p.zadd('zset:lp', 1, 'a', 2.5, 'b')
+      p.zadd('zset:sl', ...Array.from({ length: 130 }, (_, i) => [String(i), `m${i}`]).flat())
+      p.rpush('list', ...Array.from({ length: 14 }, (_, i) => `compressible element ${i} `.repeat(3)))
+      p.select(2)
+      p.set('other-db', 'v')
+      await p.exec()
+      await addStreamAndFunction(redis, 'stream')
+      expect(await redis.save()).toBe('OK')
+      file = new Uint8Array(await readFile(join(server.dir, 'dump.rdb')))
+    })
+    expect(file.length).toBeGreaterThan(1000)
+    expect(file.length).toBeLessThan(8000)
+    const whole = readRdb(file, file.length)
+    expect(whole.events.at(-1)).toEqual({ kind: 'end', checksum: 'ok' })
+    expect(whole.warnings.map((w) => w.code).sort()).toEqual([RDB_WARNING_CODES.functionSkipped, RDB_WARNING_CODES.streamSkipped])
+
+    const codes = new Set<string>(Object.values(RDB_ERROR_CODES))
+    /** Reads `input`; returns the error, which must be a typed RdbError naming a byte in the file. */
+    const failure = (input: Uint8Array, chunkBytes = input.length): RdbError => {
+      let error: unknown = null
+      try {
+        readRdb(input, Math.max(1, chunkBytes))
+      } catch (e) {
+        error = e
+      }
+      if (!(error instanceof RdbError)) throw new Error(`expected an RdbError, got ${String(error)}`, { cause: error })
+      expect(codes.has(error.code)).toBe(true)
+      expect(error.message).toMatch(/byte \d+/)
+      expect(error.offset).toBeGreaterThanOrEqual(0)
+      expect(error.offset).toBeLessThanOrEqual(input.length)
+      return error
+    }
+    for (let cut = 0; cut < file.length; cut++) {
+      const error = failure(file.subarray(0, cut))
+      expect([error.code, error.offset]).toEqual([RDB_ERROR_CODES.truncated, cut])
+      // In chunks too, at a few lengths (the resumable path).
+      if (cut % 97 === 0) expect(failure(file.subarray(0, cut), 13).code).toBe(RDB_ERROR_CODES.truncated)
+    }
+    const seen = new Map<string, number>()
+    for (let i = 0; i < file.length; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const flipped = file.slice()
+        flipped[i]! ^= 1 << bit
+        const error = failure(flipped)
+        seen.set(error.code, (seen.get(error.code) ?? 0) + 1)
+      }
+    }
+    // The CRC64 catches what parses; the structure catches the rest earlier.
+    expect(seen.get(RDB_ERROR_CODES.checksum)).toBeGreaterThan(0)
+    expect(seen.get(RDB_ERROR_CODES.signature)).toBeGreaterThan(0)
+    expect(seen.get(RDB_ERROR_CODES.corrupt)).toBeGreaterThan(0)
   })
 
   test('legacy encodings built by hand (types 9, 10, 11, 12, 13, 14, 16, 17, 18): Redis and our reader agree', async () => {
