@@ -6,36 +6,79 @@ import type { ReplicaStatusInfo } from '@replicast/replica/node'
 import { describe, expect, test } from 'vitest'
 import { client, eventually, infoField, infoNumber, nextReplicaError, startMaster, startReplica, waitForStatus } from './support/cluster.ts'
 import { startFakeMaster } from './support/fake-master.ts'
+import { LinkTap } from './support/link-tap.ts'
 import { RawLink } from './support/raw-link.ts'
 
 describe('heartbeats', () => {
-  test('INFO replication and ROLE show the replica online at its acknowledged offset', async () => {
+  test('INFO replication and ROLE show each replica online at its own acknowledged offset, lag 0 or 1', async () => {
     const master = await startMaster({ pingPeriodMs: 60_000, timeoutMs: 120_000 })
     const redis = client(master)
-    const replica = await startReplica(master, { ackPeriodMs: 100 })
-    for (let i = 0; i < 20; i++) await redis.set(`k${i}`, String(i))
-    await replica.waitForOffset(master.offset, { timeoutMs: 15_000 })
+    // A ACKs every 100 ms; B only when asked (GETACK, from WAIT): its acknowledged offset stays behind.
+    const tapA = new LinkTap()
+    const tapB = new LinkTap()
+    const a = await startReplica(master, { WebSocket: tapA.WebSocket, ackPeriodMs: 100 })
+    await a.waitForOffset(master.offset, { timeoutMs: 15_000 })
+    const b = await startReplica(master, { WebSocket: tapB.WebSocket, ackPeriodMs: 30_000, timeoutMs: 120_000 })
+    await b.waitForOffset(master.offset, { timeoutMs: 15_000 })
+    for (let i = 0; i < 10; i++) await redis.set(`k${i}`, String(i))
+    expect(await redis.wait(2, 10_000)).toBe(2)
+    for (let i = 10; i < 20; i++) await redis.set(`k${i}`, String(i))
+    await a.waitForOffset(master.offset, { timeoutMs: 15_000 })
+    await b.waitForOffset(master.offset, { timeoutMs: 15_000 })
 
-    // The ACK reaches the master within an ACK period; INFO has no event to wait on. (One INFO is
-    // read whole, so the acked and the master offsets are of the same moment.)
+    // What each replica last ACKed, as it sent it; INFO has no event to wait on. (One INFO is read
+    // whole, in the same turn as the ACKs, so they are of the same moment.)
+    const lastAck = (tap: LinkTap): number => {
+      const ack = tap.last.sent.findLast((argv) => argv[0]?.toUpperCase() === 'REPLCONF' && argv[1]?.toUpperCase() === 'ACK')
+      return ack === undefined ? 0 : Number(ack[2])
+    }
     let info = ''
+    let acks: [number, number] = [0, 0]
     await eventually(() => {
       info = master.info('replication')
-      return infoField(info, 'slave0')?.includes(`offset=${infoField(info, 'master_repl_offset')},`) === true
-    }, 'the ACK of the master offset')
+      acks = [lastAck(tapA), lastAck(tapB)]
+      return acks[0] === master.offset &&
+        infoField(info, 'slave0')?.includes(`offset=${acks[0]},`) === true &&
+        infoField(info, 'slave1')?.includes(`offset=${acks[1]},`) === true
+    }, 'INFO to show both replicas at their last ACK')
     const offset = Number(infoField(info, 'master_repl_offset'))
-    expect(offset).toBeGreaterThan(0)
-    expect(infoField(info, 'connected_slaves')).toBe('1')
-    expect(infoField(info, 'slave0')).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=0,state=online,offset=${offset},lag=\\d+$`))
+    expect(acks[0]).toBe(offset)
+    // B acknowledged the WAIT's GETACK, before the last ten writes, and nothing since.
+    expect(acks[1]).toBeGreaterThan(0)
+    expect(acks[1]).toBeLessThan(offset)
+    expect(infoField(info, 'connected_slaves')).toBe('2')
+    // lag: whole seconds since that replica's last ACK (Redis's `lag`).
+    expect(infoField(info, 'slave0')).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=0,state=online,offset=${acks[0]},lag=[01]$`))
+    expect(infoField(info, 'slave1')).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=0,state=online,offset=${acks[1]},lag=[01]$`))
 
-    let role: unknown
-    await eventually(async () => {
-      role = await redis.role()
-      const [, masterOffset, replicas] = role as [string, number, string[][]]
-      return replicas[0]?.[2] === String(masterOffset)
-    }, 'ROLE to show the replica at the master offset')
-    expect(role).toEqual(['master', expect.any(Number), [['127.0.0.1', '0', expect.stringMatching(/^\d+$/)]]])
-    expect((role as [string, number])[1]).toBeGreaterThanOrEqual(offset)
+    const role = await redis.role() as [string, number, string[][]]
+    expect(role[0]).toBe('master')
+    expect(role[1]).toBeGreaterThanOrEqual(offset)
+    expect(role[2]).toHaveLength(2)
+    expect(role[2][1]).toEqual(['127.0.0.1', '0', String(acks[1])])
+    expect(role[2][0]).toEqual(['127.0.0.1', '0', expect.stringMatching(/^\d+$/)])
+    expect(Number(role[2][0]![2])).toBeGreaterThanOrEqual(acks[0])
+  })
+
+  test('the stream is pinged only once a connection did PSYNC: an open WebSocket before it does not count', async () => {
+    // Redis: replicationCron() pings only when server.slaves is not empty (REDIS.md §5.2).
+    const master = await startMaster({ pingPeriodMs: 100, timeoutMs: 1000 })
+    const timedOut = nextReplicaError(master, (e) => e.code === 'ERR_REPLICATION_TIMEOUT')
+    const idle = await RawLink.open(master.url)
+    idle.send('PING')
+    expect(await idle.reply()).toEqual(simple('PONG'))
+    // The handshake timeout closes it after timeoutMs: ten ping periods in which nothing was written.
+    expect((await timedOut).message).toMatch(/^The client sent nothing for \d+ ms before PSYNC/)
+    expect((await idle.closed).code).toBe(4000)
+    expect(master.offset).toBe(0)
+    expect(infoNumber(master, 'master_repl_offset')).toBe(0)
+
+    // A replica: pings flow into the stream, and only pings (`*1\r\n$4\r\nping\r\n`, 14 bytes each).
+    const replica = await startReplica(master, { ackPeriodMs: 100 })
+    await replica.waitForOffset(2 * 14, { timeoutMs: 15_000 })
+    expect(master.offset % 14).toBe(0)
+    await replica.waitForOffset(master.offset, { timeoutMs: 15_000 })
+    expect(await replica.digest()).toBe(master.digest())
   })
 
   test('a replica that stops ACKing is dropped after timeoutMs; a live one stays', async () => {

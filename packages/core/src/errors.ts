@@ -29,11 +29,12 @@ export class LimitError extends ReplicastError {
   readonly limitValue: number
   readonly actual: number
 
-  constructor(code: string, limit: string, limitValue: number, actual: number, message?: string) {
+  constructor(code: string, limit: string, limitValue: number, actual: number, message?: string, options?: ErrorOptions) {
     super(
       code,
       message ??
         `${actual} exceeds ${limit} (${limitValue}); raise the ${limit} option if this is intended.`,
+      options,
     )
     this.limit = limit
     this.limitValue = limitValue

@@ -7,7 +7,12 @@
 // every byte from the peer goes to that link.
 //
 // Malformed input gets Redis's `-ERR Protocol error: ...` and the connection is closed once the
-// reply is written (Redis: setProtocolError); other clients are unaffected.
+// reply is written (Redis: setProtocolError); other clients are unaffected. From a connection that
+// became a replica link, it gets no reply (Redis writes nothing to a replica): the link closes and
+// the error is reported as `'replica-error'`, as a WebSocket replica's would be.
+//
+// Socket errors: a peer that goes away without closing (ECONNRESET, EPIPE) is ordinary and only
+// counted (INFO `replicast_connection_resets`); any other is reported through `master.report`.
 //
 // A redis-server replica gets its snapshot in the form `replicaSnapshotForm` says (tcp-transport.ts);
 // after an EOF-marked one, its first `REPLCONF ACK` releases the stream. In upstream mode (the master
@@ -82,8 +87,14 @@ export class ClientConnection {
     this.#authenticated = o.requirePass === undefined
     socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
-    socket.on('error', () => socket.destroy())
+    socket.on('error', (error: NodeJS.ErrnoException) => this.#socketOnError(error))
     socket.on('close', () => this.#onClose())
+  }
+
+  #socketOnError(error: NodeJS.ErrnoException): void {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE') this.#master.stats.replicast_connection_resets++
+    else this.#master.report(new Error(`RESP connection from ${this.#socket.remoteAddress}:${this.#socket.remotePort}: ${error.message}`, { cause: error }))
+    this.#socket.destroy()
   }
 
   #onData(chunk: Buffer): void {
@@ -107,19 +118,17 @@ export class ClientConnection {
       }
     } catch (e) {
       if (!(e instanceof RespProtocolError || e instanceof RespLimitError)) throw e
-      if (this.#link !== null) {
-        this.#link.transport.close(1002, e.message)
-      } else {
-        writeValue(this.#out, error(`ERR ${e.redisReply}`))
-        this.#closing = true
-      }
+      if (this.#link !== null) this.#link.fail(e)
+      else writeValue(this.#out, error(`ERR ${e.redisReply}`))
+      this.#closing = true
     }
     this.#flush()
     if (this.#closing) this.#socket.end()
   }
 
   #flush(): void {
-    if (this.#out.length > 0 && !this.#socket.destroyed) this.#socket.write(this.#out.finish())
+    // (`writable` is false once ended: a write after end() would be an 'error' of its own.)
+    if (this.#out.length > 0 && this.#socket.writable) this.#socket.write(this.#out.finish())
   }
 
   #reply(value: RespValue): void {
@@ -156,8 +165,11 @@ export class ClientConnection {
         return this.#reply(simple('RESET'))
       case 'wait': return this.#wait(argv)
       case 'replconf': return this.#replconfBeforePsync(argv)
-      case 'psync':
-      case 'sync': return this.#becomeReplica(argv, name === 'sync')
+      case 'psync': return this.#becomeReplica(argv, false)
+      case 'sync':
+        // Redis: SYNC's arity is 1; the arguments are not ignored.
+        if (argv.length !== 1) return this.#reply(error("ERR wrong number of arguments for 'sync' command"))
+        return this.#becomeReplica(argv, true)
     }
     this.#reply(master.runCommand(this.#client, argv))
   }
@@ -299,6 +311,7 @@ export class ClientConnection {
     link.command(legacySync ? ['PSYNC', '?', '-1'] : argv)
     // A PSYNC refused with an error reply (bad offset) leaves an ordinary client, as in Redis.
     if (!link.isReplica && link.state.kind !== 'closed') {
+      transport.detach()
       master.links.delete(link)
       this.#link = null
       this.#transport = null

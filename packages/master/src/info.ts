@@ -41,7 +41,14 @@ export interface InfoFacts {
   /** Upstream mode only. */
   readonly upstream?: UpstreamInfoFacts | null
   readonly usedMemory: number
-  readonly snapshot: { readonly inProgress: boolean; readonly lastDurationMs: number; readonly lastBytes: number; readonly count: number }
+  readonly snapshot: {
+    readonly inProgress: boolean
+    readonly lastDurationMs: number
+    readonly lastBytes: number
+    readonly count: number
+    /** How the last snapshot ended; 'ok' before the first (as Redis before its first BGSAVE). */
+    readonly lastStatus: 'ok' | 'err'
+  }
 }
 
 export const INFO_SECTIONS = Object.freeze(['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'keyspace'] as const)
@@ -77,7 +84,7 @@ function render(name: InfoSection, f: InfoFacts): string {
       return section('Persistence', [
         ['loading', 0],
         ['rdb_bgsave_in_progress', f.snapshot.inProgress ? 1 : 0],
-        ['rdb_last_bgsave_status', 'ok'],
+        ['rdb_last_bgsave_status', f.snapshot.lastStatus],
         ['rdb_last_bgsave_time_sec', Math.round(f.snapshot.lastDurationMs / 1000)],
         ['replicast_snapshots', f.snapshot.count],
         ['replicast_last_snapshot_ms', f.snapshot.lastDurationMs],

@@ -17,6 +17,7 @@ import {
   newReplicationIds,
   Propagator,
   replIdFromRandomBytes,
+  REPLICATION_ERROR_CODES,
   ReplicationBacklog,
   resolveMasterMachineOptions,
   error as errorReply,
@@ -86,7 +87,17 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
     sync_partial_ok: 0,
     sync_partial_err: 0,
     total_net_repl_output_bytes: 0,
+    /** Replicas dropped for an output-buffer limit (Redis 7.2's field of the same name). */
+    client_output_buffer_limit_disconnections: 0,
+    /** RESP connections that ended in ECONNRESET or EPIPE: the peer went away without closing. */
+    replicast_connection_resets: 0,
   }
+  /**
+   * How the last snapshot ended (INFO's rdb_last_bgsave_status): 'err' when the RDB could not be
+   * made (the writer or the dataset's cursor threw, or a snapshot of another history was abandoned).
+   * A snapshot stopped because the master closes is not counted.
+   */
+  lastSnapshotStatus: 'ok' | 'err' = 'ok'
   /**
    * Whether the cron's active expiry cycle runs (Redis's `active_expire_enabled`, switched by
    * `DEBUG SET-ACTIVE-EXPIRE 0|1`). Off, keys expire only lazily, when a command touches them.
@@ -118,9 +129,9 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
     this.propagator = new Propagator(this.backlog)
     this.machineOptions = resolveMasterMachineOptions({
       timeoutMs: o.timeoutMs,
-      outputBufferHardLimitBytes: o.outputBufferHardBytes,
-      outputBufferSoftLimitBytes: o.outputBufferSoftBytes,
-      outputBufferSoftLimitMs: o.outputBufferSoftMs,
+      outputBufferHardBytes: o.outputBufferHardBytes,
+      outputBufferSoftBytes: o.outputBufferSoftBytes,
+      outputBufferSoftMs: o.outputBufferSoftMs,
       backlogBytes: o.backlogBytes,
       authenticate: o.requirePass === undefined ? null : (_user, password) => password === o.requirePass,
       limits: { maxBulkBytes: o.maxBulkBytes, maxArrayLength: o.maxArrayLength, maxInlineBytes: o.maxInlineBytes },
@@ -179,8 +190,23 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
 
   closed(link: ReplicaLink, error: ReplicationError | null): void {
     this.links.delete(link)
+    if (error?.code === REPLICATION_ERROR_CODES.outputBuffer) this.stats.client_output_buffer_limit_disconnections++
     if (error !== null) this.emit('replica-error', error, { transport: link.transport.kind, remoteAddress: link.transport.remoteAddress })
     if (this.#waits.length > 0) this.#checkWaits(false)
+  }
+
+  snapshotSettled(_snapshotId: string | null, error: unknown): void {
+    if (this.#closed) return
+    this.lastSnapshotStatus = error === null ? 'ok' : 'err'
+  }
+
+  /**
+   * Whether some link did SYNC or PSYNC (Redis's server.slaves). A WebSocket connection is a link
+   * from its upgrade on, but until PSYNC it is a client like any other.
+   */
+  get hasReplicas(): boolean {
+    for (const link of this.links) if (link.isReplica) return true
+    return false
   }
 
   // ── Commands ──────────────────────────────────────────────────────────────────────────────────
@@ -249,7 +275,7 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
   flushReplicas(): void {
     if (this.#getAckNeeded) {
       this.#getAckNeeded = false
-      if (this.links.size > 0) this.propagator.feedGetAck()
+      if (this.hasReplicas) this.propagator.feedGetAck()
     }
     for (const link of this.links) link.flush()
   }
@@ -292,8 +318,9 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
     const now = Date.now()
     const o = this.options
     for (const link of this.links) link.tick(now)
-    // Redis: replicationCron() pings replicas every repl-ping-replica-period, only when there are some.
-    if (this.upstream === null && this.links.size > 0 && now - this.#lastPingAt >= o.pingPeriodMs) {
+    // Redis: replicationCron() pings replicas every repl-ping-replica-period, only when there are some
+    // (`listLength(server.slaves)`: clients that sent SYNC or PSYNC, in any replication state).
+    if (this.upstream === null && now - this.#lastPingAt >= o.pingPeriodMs && this.hasReplicas) {
       this.#lastPingAt = now
       this.propagator.feedPing()
       this.#scheduleFlush()
@@ -360,6 +387,7 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
         lastDurationMs: this.snapshotter.lastDurationMs,
         lastBytes: this.snapshotter.lastBytes,
         count: this.snapshotter.started,
+        lastStatus: this.lastSnapshotStatus,
       },
     }
   }

@@ -74,6 +74,33 @@ describe('Snapshotter.acquire', () => {
     expect(rdbKeys(first)).toHaveLength(2000)
   })
 
+  test('a build that fails as it starts is settled at once, so the next full sync starts its own', async () => {
+    const dataset = new Dataset()
+    fill(dataset, 10)
+    const backlog = new ReplicationBacklog({ sizeBytes: 1 << 20 })
+    let failAux = true
+    const snapshotter = new Snapshotter(dataset, {
+      sliceMs: 50,
+      reuseMs: 60_000,
+      now: () => 0,
+      yieldToLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      aux: () => {
+        if (failAux) throw new Error('aux fields unavailable')
+        return { 'redis-ver': '7.0.15' }
+      },
+    })
+    const broken = snapshotter.acquire(REPLID_A, backlog, () => {})
+    expect(broken.status).toBe('failed')
+    expect(String((await settle(broken)).error)).toContain('aux fields unavailable')
+    expect(snapshotter.current).toBeNull()
+
+    failAux = false
+    const next = snapshotter.acquire(REPLID_A, backlog, () => {})
+    expect(next).not.toBe(broken)
+    expect(await settle(next)).toEqual({ status: 'ready' })
+    expect(rdbKeys(next)).toHaveLength(10)
+  })
+
   test('a full sync of another replication ID fails the build it abandons (done rejects) and starts its own', async () => {
     const dataset = new Dataset()
     fill(dataset, 2000)

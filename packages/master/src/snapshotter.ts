@@ -194,16 +194,25 @@ export class Snapshotter {
     this.started++
     // The cursor must begin in the same synchronous turn as `offset` was read: the image is the
     // dataset at exactly that offset, and every later write is in the stream after it.
-    const cursor = this.#dataset.beginSnapshot()
-    this.#cursor = cursor
+    let cursor: SnapshotCursor
     const writer = new RdbWriter({ compression: true })
-    writer.writeHeader({
-      ...this.#options.aux(),
-      'repl-stream-db': this.#options.streamDb?.() ?? 0,
-      'repl-id': replid,
-      'repl-offset': offset,
-      'aof-base': 0,
-    })
+    try {
+      cursor = this.#dataset.beginSnapshot()
+      this.#cursor = cursor
+      writer.writeHeader({
+        ...this.#options.aux(),
+        'repl-stream-db': this.#options.streamDb?.() ?? 0,
+        'repl-id': replid,
+        'repl-offset': offset,
+        'aof-base': 0,
+      })
+    } catch (error) {
+      // Settle the build now: left 'building', every later full sync would wait on it forever.
+      this.#cursor?.close()
+      this.#cursor = null
+      this.#fail(build, error)
+      return build
+    }
     void this.#run(build, cursor, writer)
     return build
   }
@@ -262,7 +271,10 @@ export class Snapshotter {
     build.status = 'failed'
     build.error = error
     build.finishedAt = this.#options.now()
-    if (this.#current === build) this.#current = null
+    if (this.#current === build) {
+      this.#current = null
+      this.#unpin()
+    }
     build.reject(error)
   }
 }

@@ -57,14 +57,27 @@ export class TcpTransport implements LinkTransport {
     this.#form = options.legacySync ? 'length' : options.snapshotForm
     this.#rdbOnly = options.rdbOnly ?? false
     this.remoteAddress = socket.remoteAddress ?? '?'
-    socket.on('drain', () => {
-      if (this.#held === null) this.#fireDrain()
-    })
-    socket.once('close', () => {
-      this.#closed = true
-      this.#drainListeners = []
-      this.#held = null
-    })
+    socket.on('drain', this.#socketOnDrain)
+    socket.once('close', this.#socketOnClose)
+  }
+
+  readonly #socketOnDrain = (): void => {
+    if (this.#held === null) this.#fireDrain()
+  }
+
+  readonly #socketOnClose = (): void => {
+    this.#closed = true
+    this.#drainListeners = []
+    this.#held = null
+  }
+
+  /**
+   * Gives the socket back to its connection: PSYNC was refused with an error reply, and the
+   * connection stays an ordinary client (a client that retries must not pile up listeners).
+   */
+  detach(): void {
+    this.#socket.off('drain', this.#socketOnDrain)
+    this.#socket.off('close', this.#socketOnClose)
   }
 
   get closed(): boolean {
@@ -149,6 +162,8 @@ export class TcpTransport implements LinkTransport {
     else this.#drainListeners.push(listener)
   }
 
+  // Redis's wire has no close frame: the peer sees the connection end, and the code and reason go only
+  // to the master's report (ReplicaLink hands the error to 'replica-error', as for a WebSocket).
   close(_code: number, _reason: string): void {
     if (this.#closed) return
     this.#closed = true

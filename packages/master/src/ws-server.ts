@@ -2,13 +2,19 @@
 // `replicast.v1`. Upgrades are checked before a link exists: path, Origin (`allowedOrigins`),
 // `maxReplicas`, the subprotocol, and the `verifyReplica` hook. Each accepted socket becomes a
 // ReplicaLink over a WebSocketTransport.
-import { LINK_CLOSE_CODES, LINK_SUBPROTOCOL, LinkProtocolError } from '@replicast/core'
+//
+// Frames ws itself refuses (over `maxFrameBytes`, or not valid WebSocket) arrive as ws's own errors;
+// they are reported as ours, a FrameLimitError (ERR_LINK_FRAME_LIMIT) or a LinkProtocolError.
+import { closeReason, FrameLimitError, LINK_CLOSE_CODES, LINK_SUBPROTOCOL, LinkProtocolError } from '@replicast/core'
 import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { MasterCore } from './master.ts'
 import { ReplicaLink } from './replica-link.ts'
 import { WebSocketTransport } from './ws-transport.ts'
+
+/** ws's code for a message over maxPayload (its Receiver). */
+const WS_MESSAGE_TOO_BIG = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   const body = `${reason}\n`
@@ -73,6 +79,18 @@ function onConnection(master: MasterCore, ws: WebSocket, request: IncomingMessag
     link.frame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   })
   ws.on('close', () => link.disconnected())
-  // ws reports oversized or malformed frames here and closes the socket itself (1009, 1002).
-  ws.on('error', (error) => master.emit('replica-error', error, { transport: 'websocket', remoteAddress: transport.remoteAddress }))
+  // ws closes the socket itself when its receiver refuses a frame, before it emits 'error': with 1009
+  // for a message over maxPayload (maxFrameBytes), 1002 or 1007 for a malformed frame.
+  ws.on('error', (error: Error & { readonly code?: string }) => {
+    link.fail(error.code === WS_MESSAGE_TOO_BIG
+      ? new FrameLimitError(master.options.maxFrameBytes, { cause: error })
+      : new LinkProtocolError(`${error.message} (${error.code ?? 'ws'})`, 0, { cause: error }))
+  })
+  // ws sends that 1009 close frame without a reason, and through ws.close(): the reason that names
+  // maxFrameBytes is added here, so that the replica (and its status.lastError) can tell why.
+  const wsClose = ws.close.bind(ws)
+  ws.close = (code?: number, data?: string | Buffer): void => {
+    const tooBig = code === LINK_CLOSE_CODES.messageTooBig && data === undefined
+    wsClose(code, tooBig ? closeReason(new FrameLimitError(master.options.maxFrameBytes).message) : data)
+  }
 }

@@ -18,8 +18,11 @@
 // Offsets are replication offsets (offset.ts): `read(from)` returns the bytes *after* offset `from`.
 // INFO's numbers are Redis's: `firstByteOffset` = first held byte, 1-based; `histlen` = bytes held.
 //
-// Deliberately left out: what the bytes mean (propagator.ts writes them), and time (Redis's
-// repl-backlog-ttl is the shell's business: it creates a new backlog and a new replid).
+// Deliberately left out: what the bytes mean (propagator.ts writes them), and time. Redis frees its
+// backlog after `repl-backlog-ttl` without replicas (and changes its replid); Replicast does not, in
+// the core or in the shell: the backlog lives for the master's lifetime, because a browser that comes
+// back after a night offline, when no replica was attached for hours, must still find it and
+// continue with `+CONTINUE`.
 import type { Offset } from './offset.ts'
 
 export interface BacklogOptions {

@@ -22,6 +22,8 @@ export const REPLICATION_ERROR_CODES = Object.freeze({
   persistFailed: 'ERR_PERSIST_FAILED',
   /** The shell reported that the snapshot this link waited for could not be made or sent. */
   snapshotFailed: 'ERR_SNAPSHOT_FAILED',
+  /** A replica sent a WebSocket message over the master's `maxFrameBytes`. */
+  frameLimit: 'ERR_LINK_FRAME_LIMIT',
 } as const)
 
 export type ReplicationErrorCode = (typeof REPLICATION_ERROR_CODES)[keyof typeof REPLICATION_ERROR_CODES]
@@ -32,6 +34,8 @@ export type ReplicationErrorCode = (typeof REPLICATION_ERROR_CODES)[keyof typeof
  */
 export const LINK_CLOSE_CODES = Object.freeze({
   protocolError: 1002,
+  /** RFC 6455 "message too big": a message over `maxFrameBytes`. */
+  messageTooBig: 1009,
   internalError: 1011,
   timeout: 4000,
   outputBufferLimit: 4001,
@@ -78,17 +82,41 @@ export class ReplicationTimeoutError extends ReplicastError {
   }
 }
 
-/** A replica's output buffer (stream not yet sent to it) went over a limit. */
+/**
+ * A replica's output buffer (stream not yet sent to it) went over a limit. `limit` is the option's
+ * name, the same in MasterMachineOptions and the master's options (packages/master/src/options.ts);
+ * the message also names the CLI flag, e.g. `--output-buffer-hard`.
+ */
 export class OutputBufferLimitError extends LimitError {
-  constructor(limit: 'outputBufferHardLimitBytes' | 'outputBufferSoftLimitBytes', limitValue: number, actual: number, softMs?: number) {
+  constructor(limit: 'outputBufferHardBytes' | 'outputBufferSoftBytes', limitValue: number, actual: number, softMs?: number) {
     super(
       REPLICATION_ERROR_CODES.outputBuffer,
       limit,
       limitValue,
       actual,
-      limit === 'outputBufferHardLimitBytes'
-        ? `Replica output buffer reached ${actual} bytes, over outputBufferHardLimitBytes (${limitValue}); disconnecting the replica (it comes back with PSYNC). Raise outputBufferHardLimitBytes if replicas this slow are intended.`
-        : `Replica output buffer stayed at ${actual} bytes, over outputBufferSoftLimitBytes (${limitValue}), for more than ${softMs ?? 0} ms; disconnecting the replica (it comes back with PSYNC). Raise outputBufferSoftLimitBytes or outputBufferSoftLimitMs if replicas this slow are intended.`,
+      // The effective hard limit is never below backlogBytes (Redis: a partial resync must not be
+      // killed at once), so `limitValue` may be backlogBytes rather than outputBufferHardBytes.
+      limit === 'outputBufferHardBytes'
+        ? `Replica output buffer reached ${actual} bytes, over the hard limit of ${limitValue} bytes (outputBufferHardBytes, never below backlogBytes); disconnecting the replica (it comes back with PSYNC). Raise outputBufferHardBytes (--output-buffer-hard) if replicas this slow are intended.`
+        : `Replica output buffer stayed at ${actual} bytes, over outputBufferSoftBytes (${limitValue}), for more than outputBufferSoftMs (${softMs ?? 0} ms); disconnecting the replica (it comes back with PSYNC). Raise outputBufferSoftBytes (--output-buffer-soft) or outputBufferSoftMs (--output-buffer-soft-time) if replicas this slow are intended.`,
+    )
+  }
+}
+
+/**
+ * A replica sent a WebSocket message over `maxFrameBytes`. ws refuses it from the frame header, before
+ * reading the payload, and does not say how long it was: `actual` is the lower bound
+ * `limitValue + 1`.
+ */
+export class FrameLimitError extends LimitError {
+  constructor(limitValue: number, options?: ErrorOptions) {
+    super(
+      REPLICATION_ERROR_CODES.frameLimit,
+      'maxFrameBytes',
+      limitValue,
+      limitValue + 1,
+      `A replica sent a WebSocket message whose payload exceeds maxFrameBytes (${limitValue} bytes); closing the link. Raise maxFrameBytes (--max-frame-size) if replicas must send larger messages.`,
+      options,
     )
   }
 }
@@ -163,6 +191,7 @@ export type ReplicationError =
   | BacklogNotCoveredError
   | PersistError
   | SnapshotFailedError
+  | FrameLimitError
   /** Other codec errors, e.g. a RespProtocolError or RespLimitError from a frame's RESP. */
   | ProtocolError
   | LimitError
@@ -176,6 +205,7 @@ export function closeCodeFor(error: ReplicastError): number {
     case REPLICATION_ERROR_CODES.masterRefused: return LINK_CLOSE_CODES.masterRefused
     case REPLICATION_ERROR_CODES.persistFailed: return LINK_CLOSE_CODES.persistFailed
     case REPLICATION_ERROR_CODES.snapshotFailed: return LINK_CLOSE_CODES.internalError
+    case REPLICATION_ERROR_CODES.frameLimit: return LINK_CLOSE_CODES.messageTooBig
     default: return LINK_CLOSE_CODES.protocolError
   }
 }

@@ -42,9 +42,9 @@ function context(): MasterContext {
 const OPTIONS: MasterMachineOptions = resolveMasterMachineOptions({
   timeoutMs: 60_000,
   keepaliveMs: 1000,
-  outputBufferHardLimitBytes: 1000,
-  outputBufferSoftLimitBytes: 500,
-  outputBufferSoftLimitMs: 5000,
+  outputBufferHardBytes: 1000,
+  outputBufferSoftBytes: 500,
+  outputBufferSoftMs: 5000,
   backlogBytes: 100,
   authenticate: (_user, password) => password === 'secret',
 })
@@ -413,13 +413,13 @@ describe('master link machine: scenarios', () => {
   })
 
   test('output-buffer limits: hard never below backlogBytes; soft must hold for more than the soft time', () => {
-    const options = resolveMasterMachineOptions({ outputBufferHardLimitBytes: 10, backlogBytes: 100, outputBufferSoftLimitBytes: 50, outputBufferSoftLimitMs: 1000 })
+    const options = resolveMasterMachineOptions({ outputBufferHardBytes: 10, backlogBytes: 100, outputBufferSoftBytes: 50, outputBufferSoftMs: 1000 })
     const online = REPRESENTATIVE.online()
     expect(stepMasterLink(online, { type: 'tick', now: T0, outputBufferBytes: 49 }, options).state).toBe(online)
     const hard = stepMasterLink(online, { type: 'tick', now: T0, outputBufferBytes: 100 }, options)
     const err = (hard.actions[0] as Extract<MasterLinkAction, { type: 'close' }>).error as OutputBufferLimitError
     expect(err).toBeInstanceOf(OutputBufferLimitError)
-    expect({ code: err.code, limit: err.limit, limitValue: err.limitValue, actual: err.actual }).toEqual({ code: 'ERR_REPLICA_OUTPUT_BUFFER_LIMIT', limit: 'outputBufferHardLimitBytes', limitValue: 100, actual: 100 })
+    expect({ code: err.code, limit: err.limit, limitValue: err.limitValue, actual: err.actual }).toEqual({ code: 'ERR_REPLICA_OUTPUT_BUFFER_LIMIT', limit: 'outputBufferHardBytes', limitValue: 100, actual: 100 })
     let { state, actions } = run(online, [
       { type: 'tick', now: T0, outputBufferBytes: 60 },
       { type: 'tick', now: T0 + 1000, outputBufferBytes: 60 },
@@ -431,9 +431,9 @@ describe('master link machine: scenarios', () => {
     expect(state).toMatchObject({ kind: 'online', softLimitSince: T0 + 1600 })
     ;({ state, actions } = run(state, [{ type: 'tick', now: T0 + 2601, outputBufferBytes: 60 }], options))
     expect(state.kind).toBe('closed')
-    expect(((actions[0] as Extract<MasterLinkAction, { type: 'close' }>).error as OutputBufferLimitError).limit).toBe('outputBufferSoftLimitBytes')
+    expect(((actions[0] as Extract<MasterLinkAction, { type: 'close' }>).error as OutputBufferLimitError).limit).toBe('outputBufferSoftBytes')
     // 0 disables both.
-    const off = resolveMasterMachineOptions({ outputBufferHardLimitBytes: 0, outputBufferSoftLimitBytes: 0 })
+    const off = resolveMasterMachineOptions({ outputBufferHardBytes: 0, outputBufferSoftBytes: 0 })
     expect(stepMasterLink(online, { type: 'tick', now: T0, outputBufferBytes: 1e12 }, off).state).toBe(online)
   })
 

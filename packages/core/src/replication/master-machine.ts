@@ -58,15 +58,15 @@ export interface MasterMachineOptions {
    * it. Never effectively below `backlogBytes` (as Redis), so a partial resync is not killed at once.
    * @default 268435456 (256 MiB)
    */
-  readonly outputBufferHardLimitBytes: number
+  readonly outputBufferHardBytes: number
   /**
    * Close a replica whose pending output stays at or above this many bytes for more than
-   * `outputBufferSoftLimitMs`. 0 disables it.
+   * `outputBufferSoftMs`. 0 disables it.
    * @default 67108864 (64 MiB)
    */
-  readonly outputBufferSoftLimitBytes: number
+  readonly outputBufferSoftBytes: number
   /** How long the soft limit may be exceeded, in ms. @default 60000 */
-  readonly outputBufferSoftLimitMs: number
+  readonly outputBufferSoftMs: number
   /** The backlog's size (`repl-backlog-size`): the floor of the hard limit. @default 1048576 */
   readonly backlogBytes: number
   /**
@@ -88,9 +88,9 @@ export interface MasterMachineOptions {
 
 export const MASTER_MACHINE_DEFAULTS: MasterMachineOptions = Object.freeze({
   timeoutMs: 60_000,
-  outputBufferHardLimitBytes: 256 * 1024 * 1024,
-  outputBufferSoftLimitBytes: 64 * 1024 * 1024,
-  outputBufferSoftLimitMs: 60_000,
+  outputBufferHardBytes: 256 * 1024 * 1024,
+  outputBufferSoftBytes: 64 * 1024 * 1024,
+  outputBufferSoftMs: 60_000,
   backlogBytes: 1024 * 1024,
   keepaliveMs: 1000,
   authenticate: null,
@@ -106,9 +106,9 @@ export function resolveMasterMachineOptions(options: Partial<MasterMachineOption
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) bad.push(`${name} (${String(value)}) must be an integer >= ${min}`)
   }
   check('timeoutMs', 1)
-  check('outputBufferHardLimitBytes', 0)
-  check('outputBufferSoftLimitBytes', 0)
-  check('outputBufferSoftLimitMs', 0)
+  check('outputBufferHardBytes', 0)
+  check('outputBufferSoftBytes', 0)
+  check('outputBufferSoftMs', 0)
   check('backlogBytes', 1)
   check('keepaliveMs', 1)
   if (bad.length > 0) throw new RangeError(`Invalid master machine options: ${bad.join('; ')}.`)
@@ -517,15 +517,15 @@ function onTick(state: Exclude<MasterLinkState, { kind: 'closed' }>, now: number
     return close(state, new ReplicationTimeoutError('replica', options.timeoutMs, now - state.ackAt))
   }
   // Redis: checkClientOutputBufferLimits() (networking.c).
-  const hardLimit = options.outputBufferHardLimitBytes === 0 ? 0 : Math.max(options.outputBufferHardLimitBytes, options.backlogBytes)
+  const hardLimit = options.outputBufferHardBytes === 0 ? 0 : Math.max(options.outputBufferHardBytes, options.backlogBytes)
   if (hardLimit > 0 && outputBufferBytes >= hardLimit) {
-    return close(state, new OutputBufferLimitError('outputBufferHardLimitBytes', hardLimit, outputBufferBytes))
+    return close(state, new OutputBufferLimitError('outputBufferHardBytes', hardLimit, outputBufferBytes))
   }
   let softLimitSince: number | null = null
-  if (options.outputBufferSoftLimitBytes > 0 && outputBufferBytes >= options.outputBufferSoftLimitBytes) {
+  if (options.outputBufferSoftBytes > 0 && outputBufferBytes >= options.outputBufferSoftBytes) {
     softLimitSince = state.softLimitSince ?? now
-    if (now - softLimitSince > options.outputBufferSoftLimitMs) {
-      return close(state, new OutputBufferLimitError('outputBufferSoftLimitBytes', options.outputBufferSoftLimitBytes, outputBufferBytes, options.outputBufferSoftLimitMs))
+    if (now - softLimitSince > options.outputBufferSoftMs) {
+      return close(state, new OutputBufferLimitError('outputBufferSoftBytes', options.outputBufferSoftBytes, outputBufferBytes, options.outputBufferSoftMs))
     }
   }
   const next = softLimitSince === state.softLimitSince ? state : { ...state, softLimitSince }

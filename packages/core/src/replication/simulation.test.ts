@@ -262,9 +262,9 @@ class SimMaster {
       timeoutMs: 3000,
       keepaliveMs: 500,
       backlogBytes: sizeBytes,
-      outputBufferHardLimitBytes: random.pick([0, 1, 1 << 20]),
-      outputBufferSoftLimitBytes: random.pick([0, 300]),
-      outputBufferSoftLimitMs: 1000,
+      outputBufferHardBytes: random.pick([0, 1, 1 << 20]),
+      outputBufferSoftBytes: random.pick([0, 300]),
+      outputBufferSoftMs: 1000,
     })
   }
 

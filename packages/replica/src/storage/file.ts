@@ -507,7 +507,9 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
               fileBytes.set(newLog.name, newLog.size)
               sync.lifecycle.end('committed')
               release()
-              await oldLog?.handle.close().catch(() => {})
+              // The switch is committed and the old log is being deleted: a failed close loses
+              // nothing the store still needs, so it is reported rather than failing the commit.
+              if (oldLog !== null) await oldLog.handle.close().catch((error: unknown) => onBackgroundError(fsError(error, `closing ${oldLog.name}`)))
               await deleteFiles([...(old.snapshot === null ? [] : [old.snapshot]), ...old.logs])
             },
           }
@@ -701,8 +703,16 @@ export function createFileStorage(options: FileStorageOptions): FileStorage {
       await sync?.discard()
       await stopCompaction()
       stopped = true
-      await log?.handle.close().catch(() => {})
-      release()
+      // With fsync 'never', a close may be where the OS first reports a failed write-back (NFS does):
+      // the caller is told, and the store is closed all the same.
+      const last = log
+      try {
+        await last?.handle.close()
+      } catch (error) {
+        throw fsError(error, `closing ${last?.name ?? 'the log'}`)
+      } finally {
+        release()
+      }
     },
 
     [kSimulateCrash]() {
