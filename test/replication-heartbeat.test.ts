@@ -126,13 +126,16 @@ describe('heartbeats', () => {
     const seen: ReplicaStatusInfo[] = []
     const replica = await startReplica({ url }, {
       autoConnect: false,
-      timeoutMs: 1500,
+      timeoutMs: 3000,
       ackPeriodMs: 200,
       backoff: { initialDelayMs: 20, maxDelayMs: 100 },
     })
     replica.on('status', (s) => seen.push(s))
     replica.connect()
     await waitForStatus(replica, (s) => s.link === 'up' && s.replid === fakeReplid, 'the fake full sync')
+    expect(replica.status.lagMs).toBeLessThan(1000)
+    // lagMs is the time since the master was last heard: it grows while the master says nothing.
+    await eventually(() => replica.status.link === 'up' && (replica.status.lagMs ?? 0) >= 1000, 'lagMs to grow while the master is silent')
     await fake.psyncCount(2)
 
     const links = seen.map((s) => s.link)
