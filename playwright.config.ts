@@ -17,7 +17,9 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 20_000 },
   globalTimeout: 10 * 60_000,
-  reporter: [['list']],
+  // The HTML report (playwright-report/, never opened by itself) keeps the attachments, such as the
+  // dashboard's screenshots; `npx playwright show-report` opens it.
+  reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
   outputDir: 'test-results',
   use: {
     browserName: 'chromium',

@@ -4,8 +4,9 @@
 // opens from its service worker with the data from IndexedDB.
 //
 // Run: npx playwright test test/e2e/dashboard.spec.ts (playwright.config.ts points at Debian's
-// /usr/bin/chromium). Screenshots are attached to the report and kept in test-results/.
-import { mkdtemp, rm } from 'node:fs/promises'
+// /usr/bin/chromium). Screenshots are attached to the HTML report (playwright-report/) and kept in
+// screenshots/ at the repository's root (git-ignored; Playwright does not empty it between runs).
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +15,8 @@ import { createMaster, type Master } from '@replicast/master'
 import { demoMasterOptions, startDemoFeed, takeDemoFlags, type DemoFeed } from '../../packages/master/src/demo/index.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+/** Where the screenshots stay after a run (test-results/ is emptied at the start of each run). */
+const SCREENSHOTS = join(root, 'screenshots')
 
 interface ReplicastWindow {
   __replicast?: {
@@ -45,10 +48,12 @@ test.afterAll(async () => {
   if (dist !== undefined) await rm(dist, { recursive: true, force: true })
 })
 
+/** Keeps a full-page screenshot as screenshots/<name>.png and attaches it to the report. */
 async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const path = testInfo.outputPath(`${name}.png`)
-  await page.screenshot({ path, fullPage: true })
-  await testInfo.attach(name, { path, contentType: 'image/png' })
+  const body = await page.screenshot({ fullPage: true })
+  await mkdir(SCREENSHOTS, { recursive: true })
+  await writeFile(join(SCREENSHOTS, `${name}.png`), body)
+  await testInfo.attach(name, { body, contentType: 'image/png' })
 }
 
 /** Waits until the page's replica has applied (and, with `durable`, stored) the master's stream up to now. */
@@ -99,7 +104,20 @@ test('the dashboard follows the master live, then opens offline from the service
   await expect(page.getByTestId('user-keys')).toContainText('greeting')
   await expect(page.getByTestId('user-keys')).toContainText('hello from the e2e test')
 
-  await page.waitForTimeout(1500) // let one more series point arrive, for a picture with motion in it
+  // One more point on the chart (the feed adds one a second), for a picture with motion in it.
+  const chart = page.getByTestId('rps-chart')
+  const drawnAt = Number(await chart.getAttribute('data-last-point-ms'))
+  expect(drawnAt).toBeGreaterThan(0)
+  await chart.evaluate((canvas, before) => new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (Number(canvas.dataset['lastPointMs']) <= before) return
+      observer.disconnect()
+      resolve()
+    }
+    const observer = new MutationObserver(check)
+    observer.observe(canvas, { attributes: true, attributeFilter: ['data-last-point-ms'] })
+    check()
+  }), drawnAt)
   await screenshot(page, testInfo, 'dashboard-live')
 
   // A second tab of the dashboard follows the first, which keeps the one WebSocket.

@@ -9,9 +9,12 @@
 // partial resync upstream (Redis's sync_partial_ok) while the browser's link stays up and never
 // resyncs, and with the browser's link killed too, both hops continue (+CONTINUE on each); a browser
 // moved to a second node that follows the same Redis continues there with +CONTINUE from what its
-// IndexedDB holds, since the replid and offsets are Redis's. Every wait is on offsets, events or INFO
-// fields, never on time.
+// IndexedDB holds, since the replid and offsets are Redis's. Every wait is on offsets or events (the
+// node's upstream 'state' event, the browser's status); what only INFO tells (Redis's sync_partial_ok,
+// a node with no replica's offset) is re-read by expect.poll until it holds: a wait on a condition,
+// never on time.
 import { execFile } from 'node:child_process'
+import { on } from 'node:events'
 import { promisify } from 'node:util'
 import type { Master } from '@replicast/master'
 import { createReplica, type Replica } from '@replicast/replica/node'
@@ -67,21 +70,21 @@ const chain = test.extend<{ upstream: Upstream; nodeReplicas: (node: Master) => 
   },
 })
 
-/** Polls a condition that has no event of its own (INFO fields of Redis and of the node). */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-
 function linkStatus(node: Master): string | undefined {
   return /^master_link_status:(\w+)/m.exec(node.info('replication'))?.[1]
 }
 
-async function upstreamUp(node: Master): Promise<void> {
-  await until(() => linkStatus(node) === 'up', 'the node to report master_link_status:up')
+/** Waits until the node reports master_link_status:up: its upstream's 'state' event says 'streaming'. */
+async function upstreamUp(node: Master, timeoutMs = 20_000): Promise<void> {
+  const upstream = node.core.upstream
+  if (upstream === null) throw new Error('The node has no upstream link; start it with replicaOf.')
+  if (linkStatus(node) === 'up') return
+  try {
+    for await (const [kind] of on(upstream, 'state', { signal: AbortSignal.timeout(timeoutMs) })) if (kind === 'streaming') break
+  } catch (error) {
+    throw new Error(`Timed out after ${timeoutMs} ms waiting for the node to report master_link_status:up (it reports ${linkStatus(node)}).`, { cause: error })
+  }
+  expect(linkStatus(node)).toBe('up')
 }
 
 /**
@@ -140,7 +143,7 @@ chain('upstream chain: Redis → Replicast node → Node replica and a Chromium 
   expect(await upstream.redis.call('CLIENT', 'KILL', 'TYPE', 'replica')).toBe(1)
   expect(await upstream.cli('SET', 'cli:while-relinking', '1')).toBe('OK')
   await writeSome(upstream.redis, 'b')
-  await until(async () => (await upstream.field('sync_partial_ok')) === '1', "Redis's sync_partial_ok to count the node's PSYNC")
+  await expect.poll(() => upstream.field('sync_partial_ok'), { message: "Redis's sync_partial_ok to count the node's PSYNC" }).toBe('1')
   await upstreamUp(first)
   await expectSameData(upstream, app, first, replica)
   expect(await upstream.field('sync_full')).toBe('1')
@@ -163,7 +166,7 @@ chain('upstream chain: Redis → Replicast node → Node replica and a Chromium 
   }
   expect(await upstream.cli('INCR', 'cli:counter')).toBe('1')
   await writeSome(upstream.redis, 'c', 1)
-  await until(async () => (await upstream.field('sync_partial_ok')) === '2', 'a second partial resync upstream')
+  await expect.poll(() => upstream.field('sync_partial_ok'), { message: 'a second partial resync upstream' }).toBe('2')
   await app.page.waitForFunction(() => window.e2e.status().lastSync === 'partial' && window.e2e.status().link === 'up', undefined, { polling: 'raf' })
   await expectSameData(upstream, app, first, replica)
   expect(await upstream.field('sync_full')).toBe('1')
@@ -189,7 +192,7 @@ chain('upstream chain: Redis → Replicast node → Node replica and a Chromium 
   await writeSome(upstream.redis, 'e', 5)
   expect(await upstream.redis.wait(2, 10_000)).toBe(2)
   const target = Number(await upstream.field('master_repl_offset'))
-  await until(() => second.offset >= target, "the second node's offset to reach Redis's")
+  await expect.poll(() => second.offset, { message: "the second node's offset to reach Redis's" }).toBeGreaterThanOrEqual(target)
 
   const fullBefore = info(second, 'sync_full')
   expect(fullBefore).toBe(0)

@@ -200,6 +200,8 @@ export function chartPanel(replica: DashboardReplica, mount: HTMLElement): Panel
       setText(rpsNow, last ? formatInt(last.v) : '—')
       setText(p95Now, lastLatency ? `${lastLatency.v} ms` : '—')
       draw()
+      // What the canvas now shows, for tests and tools: its newest point's time (ms), '' before one.
+      canvas.dataset['lastPointMs'] = last ? String(last.t) : ''
     },
   }
 }

@@ -1,0 +1,130 @@
+// `npm start` end to end: the real `replicast master --demo` process, the page it says to open, and
+// writes made with the real `redis-cli` showing up on that page live; then SIGTERM, and a clean exit.
+//
+// The start script is run as its two steps (read from package.json, so the spec follows it): the
+// dashboard's build check (ensure-build.ts), then the CLI. The CLI is spawned directly rather than
+// through `npm start`, because npm does not pass SIGTERM on to it (npm and its `sh -c` die and the
+// master is orphaned); a terminal's Ctrl-C reaches the whole process group and is not affected.
+// The ports are the only change to the command: `--port 0 --ws-port 0` instead of the defaults
+// (6380, 8080), which another run on this box may hold. The CLI prints the ports it bound.
+//
+// Every wait is on the process's output, its exit, the page's replica offset or the page's DOM.
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { expect, test } from '@playwright/test'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const bin = join(root, 'node_modules', '.bin')
+
+interface StartScript {
+  /** The build step, run as npm would (a shell, node_modules/.bin on PATH). */
+  readonly build: string
+  /** The CLI's arguments after `replicast`. */
+  readonly cliArgs: readonly string[]
+}
+
+async function readStartScript(): Promise<StartScript> {
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const [build, cli, ...more] = pkg.scripts['start']!.split(' && ')
+  expect(more, 'the start script is "<build> && replicast master --demo"').toEqual([])
+  expect(cli).toMatch(/^replicast master --demo\b/)
+  return { build: build!, cliArgs: cli!.split(' ').slice(1) }
+}
+
+interface Printed {
+  /** The RESP port from `redis-cli -h <host> -p <port>`. */
+  readonly respPort: number
+  /** The line marked "open this". */
+  readonly dashboardUrl: string
+}
+
+interface Exit {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+/** Reads the CLI's stdout until it has printed both addresses; keeps every line in `lines`. */
+function readAddresses(child: ChildProcess, lines: string[]): Promise<Printed> {
+  return new Promise((resolve, reject) => {
+    let respPort: number | undefined
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+      reject(new Error(`replicast exited (code ${code}, signal ${signal}) before printing the dashboard's address:\n${lines.join('\n')}`))
+    child.once('close', onExit)
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line)
+      const resp = /redis-cli -h \S+ -p (\d+)/.exec(line)
+      if (resp !== null) respPort = Number(resp[1])
+      const page = /dashboard:\s+(http:\/\/\S+)\s+← open this/.exec(line)
+      if (page !== null && respPort !== undefined) {
+        child.off('close', onExit)
+        resolve({ respPort, dashboardUrl: page[1]! })
+      }
+    })
+  })
+}
+
+let script: StartScript
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000)
+  script = await readStartScript()
+  // As `npm start` does first: build the dashboard into apps/dashboard/dist if missing or stale.
+  await run('sh', ['-c', script.build], { cwd: root, env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` } })
+})
+
+test('npm start: the CLI prints the address to open; redis-cli writes appear on that page live; SIGTERM exits cleanly', async ({ page }) => {
+  const child = spawn(join(bin, 'replicast'), [...script.cliArgs, '--port', '0', '--ws-port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  // 'close' rather than 'exit': it comes once the output is read to its end too.
+  const closed = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
+  const stdout: string[] = []
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  try {
+    const { respPort, dashboardUrl } = await readAddresses(child, stdout)
+    expect(dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    const cli = async (...args: string[]): Promise<string> => (await run('redis-cli', ['-p', String(respPort), ...args], { encoding: 'utf8' })).stdout.trim()
+
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    await page.goto(dashboardUrl)
+    await expect(page.getByTestId('link-state')).toHaveText('Streaming')
+    await expect(page.getByTestId('repl-sync')).toContainText('full')
+    await expect(page.getByTestId('kpi-requests').locator('.kpi-value')).not.toHaveText('—')
+
+    // Written with the real redis-cli, as the README and the empty "Your keys" panel suggest.
+    expect(await cli('SET', 'greeting', 'hello from redis-cli')).toBe('OK')
+    expect(await cli('HSET', 'cli:profile', 'name', 'Ada', 'lang', 'ts')).toBe('2')
+    const keys = page.getByTestId('user-keys')
+    await expect(keys.locator('.key-row', { hasText: 'greeting' })).toContainText('"hello from redis-cli"')
+    await expect(keys.locator('.key-row', { hasText: 'cli:profile' })).toContainText('name: "Ada", lang: "ts"')
+    await expect(keys.locator('.key-row', { hasText: 'cli:profile' }).locator('.key-type')).toHaveText('hash')
+
+    // Live, through the replication stream: the page's replica reaches the master's offset after the writes.
+    const offset = Number(/^master_repl_offset:(\d+)/m.exec(await cli('INFO', 'replication'))![1])
+    await page.evaluate((target) => window.__replicast!.replica.waitForOffset(target, { timeoutMs: 20_000 }), offset)
+    expect(await page.evaluate(() => window.__replicast!.replica.get('greeting'))).toBe('hello from redis-cli')
+
+    // A change to a key already shown updates its row in place.
+    expect(await cli('HSET', 'cli:profile', 'name', 'Grace')).toBe('0')
+    await expect(keys.locator('.key-row', { hasText: 'cli:profile' })).toContainText('name: "Grace", lang: "ts"')
+
+    // SIGTERM with the page still connected: the master closes its links and exits with 0.
+    child.kill('SIGTERM')
+    expect(await closed).toEqual({ code: 0, signal: null })
+    expect(stdout.at(-1)).toBe('replicast: SIGTERM, closing')
+    expect(stderr).toBe('')
+    await expect(page.getByTestId('link-state')).toHaveText('Disconnected')
+    await expect(run('redis-cli', ['-p', String(respPort), 'PING'])).rejects.toThrow()
+    expect(errors).toEqual([])
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await closed
+    }
+  }
+})
