@@ -1,17 +1,11 @@
-// `npm start` end to end: the real `replicast master --demo` process, the page it says to open, and
-// writes made with the real `redis-cli` showing up on that page live; then SIGTERM, and a clean exit.
-//
-// The start script is run as its two steps (read from package.json, so the spec follows it): the
-// dashboard's build check (ensure-build.ts), then the CLI. The CLI is spawned directly rather than
-// through `npm start`, because npm does not pass SIGTERM on to it (npm and its `sh -c` die and the
-// master is orphaned); a terminal's Ctrl-C reaches the whole process group and is not affected.
-// The ports are the only change to the command: `--port 0 --ws-port 0` instead of the defaults
+// `npm start` end to end: the real `npm start` (the dashboard's build check, then `exec replicast
+// master --demo`), the page it says to open, and writes made with the real `redis-cli` showing up on
+// that page live; then SIGTERM to npm, which reaches the master (the script execs it), and a clean exit.
+// The ports are the only change to the command: `-- --port 0 --ws-port 0` instead of the defaults
 // (6380, 8080), which another run on this box may hold. The CLI prints the ports it bound.
 //
 // Every wait is on the process's output, its exit, the page's replica offset or the page's DOM.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -19,22 +13,6 @@ import { expect, test } from '@playwright/test'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const bin = join(root, 'node_modules', '.bin')
-
-interface StartScript {
-  /** The build step, run as npm would (a shell, node_modules/.bin on PATH). */
-  readonly build: string
-  /** The CLI's arguments after `replicast`. */
-  readonly cliArgs: readonly string[]
-}
-
-async function readStartScript(): Promise<StartScript> {
-  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const [build, cli, ...more] = pkg.scripts['start']!.split(' && ')
-  expect(more, 'the start script is "<build> && replicast master --demo"').toEqual([])
-  expect(cli).toMatch(/^replicast master --demo\b/)
-  return { build: build!, cliArgs: cli!.split(' ').slice(1) }
-}
 
 interface Printed {
   /** The RESP port from `redis-cli -h <host> -p <port>`. */
@@ -68,17 +46,10 @@ function readAddresses(child: ChildProcess, lines: string[]): Promise<Printed> {
   })
 }
 
-let script: StartScript
-
-test.beforeAll(async () => {
-  test.setTimeout(120_000)
-  script = await readStartScript()
-  // As `npm start` does first: build the dashboard into apps/dashboard/dist if missing or stale.
-  await run('sh', ['-c', script.build], { cwd: root, env: { ...process.env, PATH: `${bin}:${process.env['PATH']}` } })
-})
-
 test('npm start: the CLI prints the address to open; redis-cli writes appear on that page live; SIGTERM exits cleanly', async ({ page }) => {
-  const child = spawn(join(bin, 'replicast'), [...script.cliArgs, '--port', '0', '--ws-port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  // The first run may build the dashboard (ensure-build.ts) before the master starts.
+  test.setTimeout(180_000)
+  const child = spawn('npm', ['start', '--', '--port', '0', '--ws-port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
   // 'close' rather than 'exit': it comes once the output is read to its end too.
   const closed = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
   const stdout: string[] = []
@@ -113,7 +84,8 @@ test('npm start: the CLI prints the address to open; redis-cli writes appear on 
     expect(await cli('HSET', 'cli:profile', 'name', 'Grace')).toBe('0')
     await expect(keys.locator('.key-row', { hasText: 'cli:profile' })).toContainText('name: "Grace", lang: "ts"')
 
-    // SIGTERM with the page still connected: the master closes its links and exits with 0.
+    // SIGTERM to npm with the page still connected: npm passes it on to the master (the script execs
+    // it), which closes its links and exits with 0, and so does npm.
     child.kill('SIGTERM')
     expect(await closed).toEqual({ code: 0, signal: null })
     expect(stdout.at(-1)).toBe('replicast: SIGTERM, closing')
