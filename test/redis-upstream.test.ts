@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import type { Master, MasterOptions } from '@replicast/master'
-import { createMemoryStorage, type Replica } from '@replicast/replica/node'
+import { createMemoryStorage, ReplicaUnappliedCommandError, type Replica } from '@replicast/replica/node'
 import { client, eventually, infoField, startMaster, startReplica } from './support/cluster.ts'
 import { writeSome } from './support/dataset.ts'
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.ts'
@@ -260,6 +260,10 @@ describe('upstream mode: a Replicast node replicating a real Redis', () => {
     const node = await startNode(upstream)
     const errors: Error[] = []
     node.core.on('error', (e) => errors.push(e))
+    // The node relays Redis's bytes unchanged: its replica meets the same commands, and says so too.
+    const replica = await startReplica(node)
+    const replicaErrors: Error[] = []
+    replica.on('error', (e) => replicaErrors.push(e))
     const r = upstream.redis
     await r.rpush('src', 'a', 'b')
     await r.set('str', 'hello')
@@ -286,6 +290,15 @@ describe('upstream mode: a Replicast node replicating a real Redis', () => {
     expect(await nodeClient.get('later')).toBe('yes')
     expect(await nodeClient.lrange('src', 0, -1)).toEqual(['a', 'b']) // LMOVE's effect is missing…
     expect(node.digest()).not.toBe(await r.call('DEBUG', 'DIGEST')) // …so the data differs.
+    await replica.waitForOffset(node.offset, { timeoutMs: 20_000 })
+    expect(await replica.digest()).toBe(node.digest())
+    expect(replicaErrors.map((e) => [e instanceof ReplicaUnappliedCommandError, (e as ReplicaUnappliedCommandError).code, (e as ReplicaUnappliedCommandError).command])).toEqual([
+      [true, 'ERR_REPLICA_UNAPPLIED_COMMAND', 'lmove'],
+      [true, 'ERR_REPLICA_UNAPPLIED_COMMAND', 'hsetnx'],
+      [true, 'ERR_REPLICA_UNAPPLIED_COMMAND', 'setrange'],
+    ])
+    expect(replica.status.lastError?.code).toBe('ERR_REPLICA_UNAPPLIED_COMMAND')
+    expect(await replica.get('script:set')).toBe('kept')
 
     // A full resync repairs it: the RDB carries the effects.
     await r.call('DEBUG', 'CHANGE-REPL-ID')

@@ -28,6 +28,7 @@ import {
   replicaStatus,
   resolveReplicaMachineOptions,
   stepReplica,
+  UnappliedCommandReports,
   utf8ToByteString,
   LINK_SUBPROTOCOL,
   LinkProtocolError,
@@ -50,6 +51,7 @@ import { argToByteString as toByteString, readBeforeLoad, toReplyValue, type Rea
 import { SnapshotLoad } from './snapshot-load.ts'
 import { StorageError, type ReplicaStorage } from './storage/storage.ts'
 import { Subscriptions, toReplicaChange, type ReplicaChange } from './subscriptions.ts'
+import { ReplicaUnappliedCommandError } from './unapplied-command-error.ts'
 import { messageBytes, type WebSocketConstructor, type WebSocketLike } from './websocket.ts'
 
 /** What status events carry: the machine's status plus what only the shell knows. */
@@ -127,6 +129,8 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
   /** Ends the dataset subscription that fills #collected; null while nothing needs changes. */
   #stopCollecting: (() => void) | null = null
   readonly #subscriptions = new Subscriptions((error) => this.#report(error))
+  readonly #unappliedReports = new UnappliedCommandReports()
+  #unappliedCount = 0
   #waiters = new Set<OffsetWaiter>()
   #lastError: { code: string; message: string; causeCode?: string } | null = null
   #lastReported: unknown = undefined
@@ -380,13 +384,18 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
       session.db = effect.db
       const reply = this.#dataset.applyReplicated(session, effect.argv, now)
       // Redis logs and ignores errors of the master's stream (propagation-error-behavior ignore).
-      if (reply.kind === 'error') this.#report(new Error(`The master's stream had a command the replica could not apply: ${reply.message}`))
+      if (reply.kind === 'error') this.#unapplied(effect.argv, reply.message, point.offset)
     }
     const changes = this.#collected
     this.#collected = []
     if (this.#persister !== null) this.#persister.record(changes, point, commands.length)
     this.#notify(changes)
     if (this.#persister === null) this.#dispatch({ type: 'persisted', replid: point.replid, offset: point.offset, db: point.db })
+  }
+
+  #unapplied(argv: readonly ByteString[], reply: string, offset: number): void {
+    const count = ++this.#unappliedCount
+    if (this.#unappliedReports.due((argv[0] ?? '').toLowerCase(), count)) this.#report(new ReplicaUnappliedCommandError(argv, reply, count, offset))
   }
 
   // ── Full sync ─────────────────────────────────────────────────────────────────────────────────

@@ -63,6 +63,7 @@ import {
   RDB_READER_DEFAULTS,
   ReplicastError,
   shiftReplId,
+  UnappliedCommandReports,
   utf8ToByteString,
   type BackoffOptions,
   type KeyRecord,
@@ -171,7 +172,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   readonly #stats: MasterCore['stats'] & { upstream_unapplied_commands: number }
   #lastUnapplied: string | null = null
   /** Names already reported: the first of each is, then only every power of ten of the total. */
-  readonly #reportedNames = new Set<string>()
+  readonly #reports = new UnappliedCommandReports()
   /** The stream's open MULTI: the commands queued so far, to name the one an EXEC reply says failed. */
   #queued: (readonly string[])[] | null = null
 
@@ -457,11 +458,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     const count = ++this.#stats.upstream_unapplied_commands
     const name = (argv[0] ?? '').toLowerCase()
     this.#lastUnapplied = name
-    // One report per new command name, then one per power of ten: a stream of XADDs must not
-    // turn into a line per command. INFO stats counts every one.
-    const firstOfName = !this.#reportedNames.has(name) && this.#reportedNames.size < 256
-    if (firstOfName) this.#reportedNames.add(name)
-    if (firstOfName || /^10*$/.test(String(count))) {
+    // INFO stats counts every one; only some are reported (unapplied.ts).
+    if (this.#reports.due(name, count)) {
       this.#master.report(new UpstreamUnappliedCommandError(argv, reply, count, startOffset, endOffset))
     }
   }
