@@ -23,6 +23,12 @@
 // A follower that takes over keeps answering reads from its copy until its replica has loaded the
 // stored data, then continues with PSYNC from the durable point (no full sync).
 //
+// Nothing that fails is only emitted: every error this tab hears of (its worker's, the store's
+// background work and lost connection, its own) becomes `status.lastError` too, whether or not
+// anyone listens to 'error' (a failure of the replica itself is already there). A store whose
+// connection was lost is reopened by the worker; one that cannot be reopened leaves the replica
+// stopped, and `status.stopped` says why.
+//
 // The leader reacts to the page's life (page-lifecycle.ts): `offline` closes the link, `online` and
 // coming back to the foreground reconnect at once, and its replica's clock (read here, sent to the
 // worker every tick) does not count the time the page was frozen or its timers throttled, so a late
@@ -48,6 +54,20 @@ export interface BrowserReplicaStatus extends ReplicaStatusInfo {
   readonly role: BrowserReplicaRole
   /** Where the leader's replica is (its applied offset); equal to `offset` on the leader. Null before a follower hears from a leader. */
   readonly leaderOffset: number | null
+  /**
+   * Why the leader's replica stopped for good, or null: its IndexedDB store was lost (deleted or
+   * upgraded by another connection, site data cleared) and could not be opened again (a newer schema
+   * version took it over). Its data stays readable from memory; it no longer syncs until the page reloads.
+   */
+  readonly stopped: { readonly code: string; readonly message: string } | null
+}
+
+type ErrorInfo = NonNullable<ReplicaStatusInfo['lastError']>
+
+/** An error as status.lastError shows it (replica.ts does the same for the replica's own). */
+function errorInfo(error: Error): ErrorInfo {
+  const causeCode = (error.cause as { code?: unknown } | undefined)?.code
+  return { code: (error as { code?: string }).code ?? 'ERR_REPLICA', message: error.message, ...(typeof causeCode === 'string' ? { causeCode } : {}) }
 }
 
 export interface BrowserReplicaEvents {
@@ -116,7 +136,7 @@ const NO_LEADER_STATUS: ReplicaStatusInfo = Object.freeze({
   reconnectAttempt: 0,
 })
 
-const NO_VIEW: EngineView = Object.freeze({ replica: null, point: null, copyLoaded: false })
+const NO_VIEW: EngineView = Object.freeze({ replica: null, point: null, copyLoaded: false, stopped: null })
 
 
 /** The fields of `options` that are set: `{ x: undefined }` means "the default", as when x is absent. */
@@ -161,6 +181,12 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
   /** Why this tab, leading, has no replica (its worker or store failed to start); retried when back online. */
   #startError: Error | null = null
   #started = false
+  /**
+   * The last error reported to this tab ('error' events of its worker, its own failures), shown as
+   * `lastError` until the replica's (or the leader's) own `lastError` changes, which is then newer.
+   */
+  #lastError: ErrorInfo | null = null
+  #baseErrorJson = 'null'
   /** Sockets of the page's own WebSocket class (a `WebSocket` option), which the worker drives through here. */
   readonly #sockets = new Map<number, WebSocketLike>()
 
@@ -236,6 +262,7 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
     switch (event.event) {
       case 'view':
         this.#view = event.view
+        if (event.view.replica !== null) this.#noteBaseError(event.view.replica.lastError)
         try {
           this.#update()
         } finally {
@@ -362,6 +389,7 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
     }
     if (message.kind === 'status') {
       this.#leaderStatus = message.status
+      this.#noteBaseError(message.status.lastError)
       this.#update()
     }
   }
@@ -551,7 +579,15 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
     if (s !== null) {
       // The replica's clock skips the time the page was not running; report heardAt as wall time.
       const lagMs = s.heardAt === null ? null : Math.max(0, this.#clock.now() - s.heardAt)
-      return { ...s, lagMs, heardAt: lagMs === null ? null : Date.now() - lagMs, role: 'leader', leaderOffset: s.offset }
+      return {
+        ...s,
+        lagMs,
+        heardAt: lagMs === null ? null : Date.now() - lagMs,
+        lastError: this.#lastError ?? s.lastError,
+        role: 'leader',
+        leaderOffset: s.offset,
+        stopped: this.#view.stopped,
+      }
     }
     // A follower shows its leader's status; a leader without a replica (still starting, or its worker
     // failed to start) shows a link that is down and, if any, why.
@@ -566,8 +602,9 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
       durableOffset: point?.offset ?? 0,
       loaded: copyLoaded,
       unpersistedBytes: 0,
-      lastError: startError === null ? leader.lastError : { code: (startError as { code?: string }).code ?? 'ERR_STORAGE', message: startError.message },
+      lastError: startError === null ? this.#lastError ?? leader.lastError : { code: (startError as { code?: string }).code ?? 'ERR_STORAGE', message: startError.message },
       leaderOffset: leading || this.#leaderStatus === null ? null : leader.offset,
+      stopped: leading ? this.#view.stopped : (leader as Partial<BrowserReplicaStatus>).stopped ?? null,
     }
   }
 
@@ -580,7 +617,17 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
 
   #report(error: unknown): void {
     const e = error instanceof Error ? error : new Error(String(error))
+    this.#lastError = errorInfo(e)
     if (this.listenerCount('error') > 0) this.emit('error', e)
+    if (this.#role !== 'closed') this.#update()
+  }
+
+  /** The lastError of the status this tab builds on (its replica's, or its leader's); a change is newer than #lastError. */
+  #noteBaseError(base: ReplicaStatusInfo['lastError']): void {
+    const json = JSON.stringify(base)
+    if (json === this.#baseErrorJson) return
+    this.#baseErrorJson = json
+    if (base !== null) this.#lastError = null
   }
 
   // ── Closing ───────────────────────────────────────────────────────────────────────────────────

@@ -78,6 +78,8 @@ export interface EngineView {
   /** The stored point the follower copy shows, if this tab has one. */
   readonly point: ReplicationMeta | null
   readonly copyLoaded: boolean
+  /** Why the leader's replica stopped for good (its store was lost and could not be opened again), or null. */
+  readonly stopped: { readonly code: string; readonly message: string } | null
 }
 
 /** A change, flattened: [kind (0 key, 1 flush, 2 resync), db, key bytes or null]. */

@@ -15,12 +15,20 @@
 // until the page has seen it), offsets and lag at most every VIEW_PERIOD_MS, and everything due
 // before any reply.
 //
+// The store can be lost under the leader: another connection deletes or upgrades the database, or the
+// browser closes it (site data cleared). The store is then stopped for good, so the worker reports it
+// and starts a new replica on a new connection, which resumes from what is durable (PSYNC from the
+// stored point; a full sync if the database was deleted). The old replica keeps serving reads from
+// memory until the new one is in place. If the database cannot be opened again (a newer schema
+// version took it over), the replica is stopped: its data stays readable from memory, it no longer
+// syncs, and the view says why (`stopped`).
+//
 // Deliberately left out: the election, the page's life (online, visibility) and the status shown to
 // other tabs: the page does those, and tells this worker what to do.
 import { createReplica, type Replica, type ReplicaChange } from '../replica.ts'
 import { argToByteString as toByteString, ReplicaCommandError, toReplyValue, type ReadArg as Arg, type ReplyValue } from '../reads.ts'
 import { createIndexedDbStorage, type IndexedDbStorage } from '../storage/indexeddb.ts'
-import type { ReplicaStorage, ReplicationMeta } from '../storage/storage.ts'
+import { StorageError, type ReplicaStorage, type ReplicationMeta } from '../storage/storage.ts'
 import type { WebSocketConstructor, WebSocketLike } from '../websocket.ts'
 import type { EngineEvent, EngineMessage, EngineNotice, EngineOutput, EngineRequest, EngineView, FlatChange, RelaySocketEvent } from './engine-protocol.ts'
 import { FollowerCopy } from './follower.ts'
@@ -234,6 +242,14 @@ export class ReplicaEngine {
   readonly #gate = new Gate()
   #relay: RelaySockets | null = null
   #closed = false
+  /** Counts the leader's stores: a lost connection is acted on only for the store in use. */
+  #storeEpoch = 0
+  /** Ends the current replica's listeners (a replica whose store was lost is no longer heard). */
+  #unlisten: () => void = () => {}
+  /** A new replica being started on a new connection after the store was lost. */
+  #recovering: Promise<void> | null = null
+  /** Why the leader's replica stopped for good (its store could not be opened again), or null. */
+  #stopped: { readonly code: string; readonly message: string } | null = null
 
   constructor(post: (message: EngineOutput, transfer?: Transferable[]) => void) {
     this.#post = post
@@ -312,14 +328,14 @@ export class ReplicaEngine {
       }
       case 'connect':
         this.#wantConnected = true
-        this.#replica?.connect()
+        if (this.#stopped === null) this.#replica?.connect()
         return
       case 'disconnect':
         this.#wantConnected = false
         this.#replica?.disconnect()
         return
       case 'reconnect-now':
-        this.#replica?.reconnectNow()
+        if (this.#stopped === null) this.#replica?.reconnectNow()
         return
       case 'changes':
         this.#wantChanges = notice.want
@@ -386,7 +402,7 @@ export class ReplicaEngine {
   }
 
   async #startReplica(): Promise<void> {
-    const { name, idb, options } = this.#options()
+    const { name } = this.#options()
     // Waits until the previous leader's worker is gone (its tab closed): one writer per store.
     const release = await storeOwnerLock(name)
     if (this.#closed) {
@@ -396,24 +412,7 @@ export class ReplicaEngine {
     this.#releaseLock = release
     let replica: Replica
     try {
-      const storage = this.#leaderStorage(createIndexedDbStorage({ name, ...idb, onBackgroundError: (error) => this.#report(error) }, {
-        committed: (batch, meta) => this.#announceCommit(batch, meta),
-        switched: (meta) => this.#announceSwitch(meta),
-      }))
-      const Base = this.#relay?.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
-      const connect = this.#wantConnected
-      replica = await createReplica({
-        ...options,
-        WebSocket: Base === undefined ? undefined : gatedWebSocket(Base, this.#gate),
-        storage,
-        autoConnect: connect,
-        clock: () => this.#clock,
-      })
-      // The page may have asked otherwise while the store opened.
-      if (this.#wantConnected !== connect) {
-        if (this.#wantConnected) replica.connect()
-        else replica.disconnect()
-      }
+      replica = await this.#createReplica()
     } catch (error) {
       this.#releaseLock = null
       release()
@@ -423,10 +422,49 @@ export class ReplicaEngine {
       await replica.close()
       return
     }
+    this.#useReplica(replica)
+  }
+
+  /** Opens the store (a new connection) and creates the leader's replica on it; the store lock is held. */
+  async #createReplica(): Promise<Replica> {
+    const { name, idb, options } = this.#options()
+    const epoch = ++this.#storeEpoch
+    const storage = this.#leaderStorage(createIndexedDbStorage({
+      name,
+      ...idb,
+      onBackgroundError: (error) => this.#report(error),
+      onConnectionLost: (error) => this.#storageOnLost(epoch, error),
+    }, {
+      committed: (batch, meta) => this.#announceCommit(batch, meta),
+      switched: (meta) => this.#announceSwitch(meta),
+    }))
+    const Base = this.#relay?.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+    const connect = this.#wantConnected
+    const replica = await createReplica({
+      ...options,
+      WebSocket: Base === undefined ? undefined : gatedWebSocket(Base, this.#gate),
+      storage,
+      autoConnect: connect,
+      clock: () => this.#clock,
+    })
+    // The page may have asked otherwise while the store opened.
+    if (this.#wantConnected !== connect) {
+      if (this.#wantConnected) replica.connect()
+      else replica.disconnect()
+    }
+    return replica
+  }
+
+  #useReplica(replica: Replica): void {
     this.#replica = replica
-    replica.on('status', () => this.#viewChanged())
-    replica.on('change', (change) => this.#emitChange(change))
-    replica.on('error', (error) => this.#report(error))
+    const listening = [
+      replica.on('status', () => this.#viewChanged()),
+      replica.on('change', (change) => this.#emitChange(change)),
+      replica.on('error', (error) => this.#report(error)),
+    ]
+    this.#unlisten = () => {
+      for (const off of listening) off()
+    }
     for (const [id, wait] of this.#waits) this.#attach(id, wait, replica)
     // Reads move from the follower copy (if this tab followed) to the replica once it has loaded.
     void replica.ready.then(async () => {
@@ -436,6 +474,63 @@ export class ReplicaEngine {
       this.#viewChanged()
     })
     this.#viewChanged()
+  }
+
+  /**
+   * The store of `epoch` lost its connection and stopped for good (indexeddb.ts onConnectionLost).
+   * Its failure is the one reported: what the replica on it meets afterwards (commits that can no
+   * longer land, a reload that cannot read) follows from it and is not heard.
+   */
+  #storageOnLost(epoch: number, error: StorageError): void {
+    if (epoch !== this.#storeEpoch || this.#closed) return
+    this.#unlisten()
+    this.#unlisten = () => {}
+    this.#report(error)
+    this.#recovering ??= this.#recover(epoch).finally(() => {
+      this.#recovering = null
+    })
+  }
+
+  /**
+   * Starts a replica on a new connection to the store, which resumes from what is durable; the old
+   * one serves reads from memory until then. If the store cannot be opened again, stops.
+   */
+  async #recover(epoch: number): Promise<void> {
+    // A start still under way ends first (its replica is the one to replace, or it failed by itself:
+    // #startReplica reports its own failure, so it is not heard twice here).
+    await this.#leading?.catch(() => {})
+    const old = this.#replica
+    if (this.#closed || epoch !== this.#storeEpoch || old === null) return
+    // Lost while it started: it began listening after the loss.
+    this.#unlisten()
+    this.#unlisten = () => {}
+    // Nothing more for a store that cannot take it; the old replica's link goes, its data stays.
+    old.disconnect()
+    this.#viewChanged()
+    let replica: Replica
+    try {
+      replica = await this.#createReplica()
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error))
+      this.#stopped = {
+        code: (e as { code?: string }).code ?? 'ERR_STORAGE',
+        message: `The replica stopped: its IndexedDB store was lost and could not be opened again (${e.message}). ` +
+          'It keeps serving reads from memory at the point it had reached, and no longer syncs; reload the page to start again.',
+      }
+      this.#report(new StorageError(this.#stopped.message, { cause: e }))
+      this.#viewChanged()
+      return
+    }
+    if (this.#closed) {
+      await replica.close()
+      return
+    }
+    this.#useReplica(replica)
+    // Its store is already closed: a failure to close what is left of it follows from the loss,
+    // which was reported, and is not news. Anything else is.
+    await old.close().catch((error: unknown) => {
+      if (!(error instanceof StorageError)) this.#report(error)
+    })
   }
 
   // ── The store, and the follower tabs ──────────────────────────────────────────────────────────
@@ -522,7 +617,7 @@ export class ReplicaEngine {
 
   #view(): EngineView {
     const copy = this.#copy
-    return { replica: this.#replica?.status ?? null, point: copy?.point ?? null, copyLoaded: copy?.loaded ?? false }
+    return { replica: this.#replica?.status ?? null, point: copy?.point ?? null, copyLoaded: copy?.loaded ?? false, stopped: this.#stopped }
   }
 
   /** Called on every change the page may show: at once when it matters, else at most every VIEW_PERIOD_MS. */
@@ -534,7 +629,7 @@ export class ReplicaEngine {
     const r = view.replica
     const key = JSON.stringify([
       r?.link, r?.state, r?.replid, r?.lastSync, r?.lastError, r?.loaded, r?.reconnectAttempt, r?.snapshot === null, r?.stats,
-      view.point?.replid, view.copyLoaded, this.#copy !== null, this.#leadError?.message,
+      view.point?.replid, view.copyLoaded, this.#copy !== null, this.#leadError?.message, view.stopped?.message,
     ])
     if (key !== this.#viewKey) {
       this.#viewKey = key
@@ -598,6 +693,7 @@ export class ReplicaEngine {
     this.#waits.clear()
     this.#gate.open(null)
     await this.#leading?.catch(() => {})
+    await this.#recovering
     const replica = this.#replica
     const copy = this.#copy
     this.#replica = null

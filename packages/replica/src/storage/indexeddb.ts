@@ -35,6 +35,7 @@ import type { KeyRecord } from '@replicast/core'
 import {
   bucketRange,
   dbRange,
+  INDEXEDDB_SCHEMA_VERSION,
   generationRange,
   keyRange,
   META_FORMAT,
@@ -120,6 +121,16 @@ export interface IndexedDbStorageOptions {
    * @default console.warn
    */
   readonly onBackgroundError?: (error: StorageError) => void
+  /**
+   * Receives, once, the loss of the connection (another connection deletes or upgrades the database;
+   * the browser closes it because site data was cleared or storage failed) instead of
+   * `onBackgroundError`. The store has stopped for good: every call rejects from then on, and what was
+   * committed before is intact. Its owner opens a new storage of the same name to go on (it then
+   * resumes from the durable point, or opens empty if the database was deleted); opening fails with
+   * a StorageError if a newer schema version took over the database.
+   * @default onBackgroundError
+   */
+  readonly onConnectionLost?: (error: StorageError) => void
 }
 
 export const INDEXEDDB_STORAGE_DEFAULTS = Object.freeze({
@@ -223,6 +234,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
   if (commitDurability !== 'strict' && commitDurability !== 'relaxed') bad.push(`commitDurability (${String(commitDurability)}) must be 'strict' or 'relaxed'`)
   if (bad.length > 0) throw new RangeError(`Invalid IndexedDB storage options: ${bad.join('; ')}.`)
   const onBackgroundError = options.onBackgroundError ?? ((error: StorageError) => console.warn(error))
+  const onConnectionLost = options.onConnectionLost ?? onBackgroundError
 
   const what = `IndexedDB storage "${name}"`
   const where = `IndexedDB database "${name}"`
@@ -520,15 +532,25 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
         }
         const raw = await openReplicaDatabase(factory, name)
         const db = (connection = wrap(raw))
-        db.addEventListener('versionchange', () => {
+        db.addEventListener('versionchange', (event) => {
           // Another connection wants to delete or upgrade the database: let it, and stop.
+          const was = stopped
           shutDown()
-          onBackgroundError(new StorageError(`${where} is being deleted or upgraded by another connection; ${what} was closed.`))
+          if (was) return
+          const newVersion = (event as IDBVersionChangeEvent).newVersion
+          const how = newVersion === null ? 'a deleteDatabase' : `an open at version ${newVersion}, this code's being ${INDEXEDDB_SCHEMA_VERSION}`
+          onConnectionLost(new StorageError(
+            `${where} is being deleted or upgraded by another connection (${how}); ${what} was closed. ` +
+              'What it committed before is intact unless deleted; open a new storage of this name to go on.',
+          ))
         })
         db.addEventListener('close', () => {
           if (stopped) return
           shutDown()
-          onBackgroundError(new StorageError(`The browser closed ${where} (site data cleared, or storage failed); ${what} was closed.`))
+          onConnectionLost(new StorageError(
+            `The browser closed ${where} (site data cleared, or storage failed), so ${what} stopped. ` +
+              'Open a new storage of this name to go on (it resumes from what is still stored, or opens empty).',
+          ))
         })
         const tx = raw.transaction(['meta', 'log', 'pages'], 'readonly')
         const meta = (await request(tx.objectStore('meta').get(META_KEY))) as StoredMeta | undefined
@@ -556,6 +578,13 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
         return meta === undefined ? null : { replid: meta.replid, offset: meta.offset, selectedDb: meta.selectedDb }
       } catch (error) {
         shutDown()
+        if ((error as { name?: unknown } | null)?.name === 'VersionError') {
+          throw new StorageError(
+            `${where} has a newer schema version than this code's (${INDEXEDDB_SCHEMA_VERSION}): a newer version of the app upgraded it, ` +
+              'and this code cannot read it. Load the newer version (reload the page).',
+            { cause: error },
+          )
+        }
         throw idbError(error, `opening ${where}`)
       }
     },
