@@ -2,11 +2,13 @@
 //   site     (per worker) the Vite-built test page, served from 127.0.0.1 at a run-time port
 //   masters  (per test)   real masters (createMaster on 127.0.0.1, ports picked at run time), closed after
 //   open     (per test)   opens the test page in a page and returns typed access to its window.e2e
+//   links    (per test)   LinkProxy instances in front of masters (recorder.ts), closed after
 // Everything a fixture starts is stopped when its test (or worker) ends.
-import { test as base, expect, type BrowserContext, type Page } from '@playwright/test'
+import { test as base, expect, type BrowserContext, type CDPSession, type Page } from '@playwright/test'
 import { createMaster, type Master, type MasterOptions } from '@replicast/master'
 import type { BrowserReplicaStatus } from '@replicast/replica/browser'
 import type { E2eApi } from '../page/main.ts'
+import { LinkProxy } from './recorder.ts'
 import { serveStatic, type StaticSite } from './static-server.ts'
 
 export { expect }
@@ -15,6 +17,8 @@ export type StartOptions = Parameters<E2eApi['start']>[0]
 
 /** Typed access to one page's window.e2e. */
 export class App {
+  #cdp: Promise<CDPSession> | undefined
+
   constructor(readonly page: Page) {}
 
   start(options: StartOptions): Promise<string> {
@@ -65,6 +69,42 @@ export class App {
     return this.page.evaluate(() => window.e2e.reconnectNow())
   }
 
+  /** Arms reads of `keys`, made in the page at the first status of a snapshot mid-load (see main.ts). */
+  readWhenProgress(keys: readonly string[]): Promise<void> {
+    return this.page.evaluate((k) => window.e2e.readWhenProgress(k), [...keys])
+  }
+
+  /** Waits until the replica has taken in at least `received` bytes of the snapshot it is loading. */
+  async waitForSnapshot(received: number): Promise<BrowserReplicaStatus> {
+    await this.page.waitForFunction((n) => (window.e2e.status().snapshot?.received ?? -1) >= n, received, { polling: 'raf' })
+    return this.status()
+  }
+
+  /** Waits until `status.lastError` has `code` as its code or its causeCode; returns the status. */
+  async waitForLastError(code: string): Promise<BrowserReplicaStatus> {
+    await this.page.waitForFunction((c) => {
+      const e = window.e2e.status().lastError
+      return e !== null && (e.code === c || e.causeCode === c)
+    }, code, { polling: 'raf' })
+    return this.status()
+  }
+
+  /**
+   * Sets this page's origin's storage quota to `quotaBytes` (Chromium, through CDP
+   * `Storage.overrideQuotaForOrigin`), or back to the browser's own with undefined. IndexedDB refuses
+   * a transaction that would take the origin's usage past it with a QuotaExceededError. Two things
+   * Chromium does (checked on Chromium 156): it compresses what IndexedDB stores, so what counts is the
+   * compressed size; and once the origin has used IndexedDB it checks writes against the room it
+   * last learned of, for a while, so a quota LOWERED after that is not enforced at once. Lower it
+   * before the page first uses IndexedDB; raising or removing it takes effect at once.
+   */
+  async overrideQuota(quotaBytes: number | undefined): Promise<void> {
+    // The override lasts as long as the CDP session that made it: the page's, kept open.
+    this.#cdp ??= this.page.context().newCDPSession(this.page)
+    const cdp = await this.#cdp
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(this.page.url()).origin, ...(quotaBytes === undefined ? {} : { quotaSize: quotaBytes }) })
+  }
+
   recorded(): Promise<E2eApi['recorded']> {
     return this.page.evaluate(() => window.e2e.recorded)
   }
@@ -86,7 +126,12 @@ export interface Masters {
   restart(master: Master, options?: Partial<MasterOptions>): Promise<Master>
 }
 
-export const test = base.extend<{ masters: Masters; open: (context?: BrowserContext, before?: (page: Page) => Promise<void>) => Promise<App> }, { site: StaticSite; sharedApp: App }>({
+export interface Links {
+  /** Starts a LinkProxy in front of `master`'s replication endpoint (and of any master later on its port). */
+  proxy(master: Master): Promise<LinkProxy>
+}
+
+export const test = base.extend<{ masters: Masters; links: Links; open: (context?: BrowserContext, before?: (page: Page) => Promise<void>) => Promise<App> }, { site: StaticSite; sharedApp: App }>({
   site: [
     async ({}, use) => {
       const dir = process.env.REPLICAST_E2E_PAGE_DIR
@@ -127,6 +172,18 @@ export const test = base.extend<{ masters: Masters; open: (context?: BrowserCont
       },
     })
     await Promise.all([...started].map((m) => m.close()))
+  },
+
+  links: async ({}, use) => {
+    const started: LinkProxy[] = []
+    await use({
+      async proxy(master) {
+        const proxy = await LinkProxy.start(master.url)
+        started.push(proxy)
+        return proxy
+      },
+    })
+    await Promise.all(started.map((p) => p.close()))
   },
 
   open: async ({ context, site }, use) => {

@@ -1,8 +1,14 @@
-// A raw replica that records everything its master sends: the snapshot of a full sync and then every
-// STREAM byte from the snapshot's offset S on. From those it rebuilds the dataset at ANY offset of the
-// stream at a command boundary, with core's Dataset, exactly as a replica that stopped there would
-// hold it: the yardstick for "after a crash the stored data is exactly the master's state at the
-// stored offset" (DESIGN §5).
+// Two tools that sit on the replication link of the browser specs:
+//
+// StreamRecorder, a raw replica that records everything its master sends: the snapshot of a full sync
+// and then every STREAM byte from the snapshot's offset S on. From those it rebuilds the dataset at
+// ANY offset of the stream at a command boundary, with core's Dataset, exactly as a replica that
+// stopped there would hold it: the yardstick for "after a crash the stored data is exactly the
+// master's state at the stored offset" (DESIGN §5).
+//
+// LinkProxy, a WebSocket proxy between a page's replica and a master that can hold the master's
+// frames once a snapshot has reached a given point, so that a spec acts while a full sync is
+// mid-load (reads, a crash) for as long as it needs, without racing the load, and then releases it.
 import {
   Dataset,
   decodeMasterFrame,
@@ -12,7 +18,8 @@ import {
   RequestDecoder,
   type RespValue,
 } from '@replicast/core'
-import { WebSocket } from 'ws'
+import type { AddressInfo } from 'node:net'
+import { WebSocket, WebSocketServer } from 'ws'
 
 function text(value: RespValue): string {
   if (value.kind === 'simple') return value.value
@@ -159,5 +166,147 @@ export class StreamRecorder {
   close(): void {
     clearInterval(this.#ack)
     this.#ws.terminate()
+  }
+}
+
+/** Where a held snapshot stopped: `forwarded` of its `total` bytes reached the replica. */
+export interface SnapshotHold {
+  readonly forwarded: number
+  readonly total: number
+}
+
+/** One replica connection through the proxy, and its own connection to the master. */
+interface ProxiedLink {
+  readonly client: WebSocket
+  readonly upstream: WebSocket
+  /** Master frames not yet forwarded (held, or behind a held one), in order. */
+  readonly queue: Uint8Array[]
+  /** The current snapshot's announced length (-1 before SNAPSHOT_BEGIN) and the bytes of it forwarded. */
+  total: number
+  forwarded: number
+  held: boolean
+}
+
+/** Close codes a server may send (1005, 1006 and 1015 are only ever reported, never sent). */
+function sendableCode(code: number): number {
+  return code === 1000 || (code >= 1001 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999) ? code : 1001
+}
+
+/**
+ * A WebSocket proxy on 127.0.0.1 in front of a master's replication endpoint. Every connection a
+ * replica makes to `url` gets a connection of its own to `upstreamUrl`, so a master restarted on the
+ * same port is what the replica's next connection reaches. Frames pass unchanged both ways, except
+ * that `holdSnapshot` stops the master's frames at a point of a snapshot until `release()`.
+ */
+export class LinkProxy {
+  readonly #server: WebSocketServer
+  readonly #links = new Set<ProxiedLink>()
+  /** The most bytes of a snapshot to forward, given its total; null: forward everything. */
+  #limit: ((total: number) => number) | null = null
+  #holdWaiters: ((hold: SnapshotHold) => void)[] = []
+  readonly url: string
+
+  private constructor(server: WebSocketServer, readonly upstreamUrl: string) {
+    this.#server = server
+    this.url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/replication`
+    server.on('connection', (client, request) => this.#serverOnConnection(client, request.headers['sec-websocket-protocol']))
+  }
+
+  /** Starts a proxy in front of the replication endpoint `upstreamUrl` (a master's `url`). */
+  static async start(upstreamUrl: string): Promise<LinkProxy> {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (protocols) => protocols.values().next().value ?? false })
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve)
+      server.once('error', reject)
+    })
+    return new LinkProxy(server, upstreamUrl)
+  }
+
+  #serverOnConnection(client: WebSocket, protocols: string | undefined): void {
+    const upstream = new WebSocket(this.upstreamUrl, protocols?.split(',').map((p) => p.trim()) ?? [])
+    upstream.binaryType = 'nodebuffer'
+    const link: ProxiedLink = { client, upstream, queue: [], total: -1, forwarded: 0, held: false }
+    this.#links.add(link)
+    const toUpstream: Uint8Array[] = []
+    client.on('message', (data: Buffer) => {
+      if (upstream.readyState === WebSocket.OPEN) upstream.send(data)
+      else toUpstream.push(data)
+    })
+    upstream.on('open', () => {
+      for (const data of toUpstream.splice(0)) upstream.send(data)
+    })
+    upstream.on('message', (data: Buffer) => {
+      link.queue.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+      this.#pump(link)
+    })
+    const end = () => this.#links.delete(link)
+    upstream.on('close', (code, reason) => {
+      end()
+      if (client.readyState <= WebSocket.OPEN) client.close(sendableCode(code), reason)
+    })
+    upstream.on('error', () => {
+      end()
+      if (client.readyState <= WebSocket.OPEN) client.close(1011, 'the proxy could not reach the master')
+    })
+    client.on('close', () => {
+      end()
+      if (upstream.readyState === WebSocket.OPEN) upstream.close()
+      else upstream.terminate()
+    })
+    client.on('error', () => upstream.terminate())
+  }
+
+  /** Forwards queued master frames until one may not pass. */
+  #pump(link: ProxiedLink): void {
+    while (link.queue.length > 0) {
+      const frame = link.queue[0]!
+      const message = decodeMasterFrame(frame)
+      if (message.kind === 'snapshot-begin') {
+        link.total = message.length
+        link.forwarded = 0
+      } else if (message.kind === 'snapshot-chunk' && this.#limit !== null && link.forwarded + message.bytes.length > this.#limit(link.total)) {
+        if (!link.held) {
+          link.held = true
+          const hold = { forwarded: link.forwarded, total: link.total }
+          for (const resolve of this.#holdWaiters.splice(0)) resolve(hold)
+        }
+        return
+      }
+      link.held = false
+      link.queue.shift()
+      if (message.kind === 'snapshot-chunk') link.forwarded += message.bytes.length
+      if (link.client.readyState === WebSocket.OPEN) link.client.send(frame)
+    }
+  }
+
+  /**
+   * From now on, forwards of a snapshot only the chunks that keep what reached the replica within
+   * `limit(total)` bytes, and holds every master frame from the first chunk that would not (a limit of
+   * `total - 1` holds the last chunk: the replica is one chunk short of the switch). Resolves once a
+   * chunk is held, with how far the snapshot got. Called again while holding, it moves the limit.
+   */
+  holdSnapshot(limit: (total: number) => number): Promise<SnapshotHold> {
+    this.#limit = limit
+    const held = new Promise<SnapshotHold>((resolve) => this.#holdWaiters.push(resolve))
+    for (const link of this.#links) {
+      link.held = false
+      this.#pump(link)
+    }
+    return held
+  }
+
+  /** Forwards everything held, and everything after it. */
+  release(): void {
+    this.#limit = null
+    for (const link of this.#links) this.#pump(link)
+  }
+
+  async close(): Promise<void> {
+    for (const link of this.#links) {
+      link.client.terminate()
+      link.upstream.terminate()
+    }
+    this.#links.clear()
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
   }
 }
