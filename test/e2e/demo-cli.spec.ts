@@ -49,7 +49,9 @@ function readAddresses(child: ChildProcess, lines: string[]): Promise<Printed> {
 test('npm start: the CLI prints the address to open; redis-cli writes appear on that page live; SIGTERM exits cleanly', async ({ page }) => {
   // The first run may build the dashboard (ensure-build.ts) before the master starts.
   test.setTimeout(180_000)
-  const child = spawn('npm', ['start', '--', '--port', '0', '--ws-port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its own process group: if the test fails, the cleanup kills npm and the master it exec'd at once
+  // (a SIGKILL to npm alone is not passed on).
+  const child = spawn('npm', ['start', '--', '--port', '0', '--ws-port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   // 'close' rather than 'exit': it comes once the output is read to its end too.
   const closed = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })))
   const stdout: string[] = []
@@ -95,7 +97,7 @@ test('npm start: the CLI prints the address to open; redis-cli writes appear on 
     expect(errors).toEqual([])
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
+      process.kill(-child.pid!, 'SIGKILL')
       await closed
     }
   }
