@@ -8,9 +8,9 @@
 // wait for the replica's first ACK, and `$<len>`). The load's errors are only the ones it is built
 // to provoke (WRONGTYPE and friends); any other fails the test. Its link killed from either side, the
 // replica comes back with `+CONTINUE`; then the master's own snapshot of that dataset, fetched with
-// `redis-cli --rdb`, passes `redis-check-rdb`. WAIT counts the replica, and `WAIT 1 250` after each of
-// several writes answers 1 every time: only the master's `REPLCONF GETACK *` can explain that (the
-// replica's own ACKs come once a second). A replica that sends a command with a reply on its
+// `redis-cli --rdb`, passes `redis-check-rdb`. WAIT counts the replica through the master's
+// `REPLCONF GETACK *` alone: a proxy holds back the ACKs the replica sends by itself once a second,
+// and lets through only the answers to a GETACK. A replica that sends a command with a reply on its
 // replication link is disconnected, as Redis does.
 //
 // Seed: REPLICAST_SEED=<n> replays a run (the seed is in each test's name).
@@ -24,6 +24,7 @@ import { describe, expect, onTestFinished, test } from 'vitest'
 import type { Master } from '@replicast/master'
 import { client, eventually, infoField, startMaster } from './support/cluster.ts'
 import { prng } from './support/dataset.ts'
+import { startGetackProxy } from './support/getack-proxy.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
 
 const SEED = Number(process.env.REPLICAST_SEED ?? 20241118)
@@ -361,22 +362,34 @@ describe.each([
 })
 
 describe('the replication link of a redis-server replica', () => {
-  test('WAIT counts the replica, and answers 0 once it is gone', async () => {
+  test('WAIT counts the replica through REPLCONF GETACK, and answers 0 once it is gone', async () => {
     const master = await startMaster()
-    const { server, redis: replica } = await redisReplicaOf(master)
+    // The replica reaches the master through a proxy that can hold back its periodic ACKs.
+    const proxy = await startGetackProxy(master.port)
+    const server = await startRedisServer(['--replicaof', '127.0.0.1', String(proxy.port)])
+    onTestFinished(() => server.stop())
+    const replica = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 1 })
+    onTestFinished(() => { replica.disconnect() })
     await linkUp(replica, master)
     const writer = client(master)
     await writer.set('k', 'v')
     expect(await writer.wait(1, 10_000)).toBe(1)
     expect(await replica.get('k')).toBe('v')
-    // The replica ACKs once a second by itself, so a WAIT that may take 10 s proves nothing about
-    // REPLCONF GETACK. One of 250 ms after each write, answered 1 every time, does: a periodic ACK
-    // falls in such a window about one time in four, ten in a row about once in a million.
-    for (let i = 0; i < 10; i++) {
+
+    // From here the master hears an ACK only as the answer to a GETACK: the replica's own ACKs, once
+    // a second, are held back, and the one after this write leaves the master's view behind.
+    proxy.answerOnlyGetack()
+    await writer.set('k', 'held')
+    await eventually(async () => (await replica.get('k')) === 'held' && proxy.heldAcks > 0, 'a periodic ACK to be held back', 10_000)
+    expect(infoField(master.info('replication'), 'slave0')).not.toContain(`offset=${master.offset},`)
+    // So each WAIT below is answered by the GETACK it sends, or not at all.
+    for (let i = 0; i < 5; i++) {
       await writer.set('k', String(i))
-      expect(await writer.wait(1, 250), `WAIT 1 250 after write ${i}`).toBe(1)
+      const getacks = proxy.getacks
+      expect(await writer.wait(1, 10_000), `WAIT 1 after write ${i}`).toBe(1)
+      expect(proxy.getacks).toBeGreaterThan(getacks)
     }
-    expect(await replica.get('k')).toBe('9')
+    expect(await replica.get('k')).toBe('4')
     const role = (await writer.call('ROLE')) as [string, number, [string, string, string][]]
     expect(role[0]).toBe('master')
     expect(role[2]).toEqual([['127.0.0.1', String(server.port), expect.any(String)]])
