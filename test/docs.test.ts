@@ -1,5 +1,5 @@
-// docs/operations.md promises every option, limit and error code. This keeps the promise: an option
-// or a code that exists in code but not on that page fails here.
+// docs/operations.md promises every option, limit, CLI flag and error code. This keeps the promise:
+// one that exists in code but not on that page fails here.
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -8,6 +8,12 @@ import { MASTER_DEFAULTS } from '@replicast/master'
 import { REPLICA_DEFAULTS } from '@replicast/replica'
 // The browser entry is safe to import in Node: nothing in it touches a browser global until called.
 import { BROWSER_REPLICA_DEFAULTS } from '@replicast/replica/browser'
+// Not exported by the packages: read where the code keeps them.
+import { MASTER_FLAGS } from '../packages/master/src/cli-args.ts'
+import { DEMO_FLAGS_USAGE } from '../packages/master/src/demo/cli.ts'
+import { FILE_STORAGE_DEFAULTS } from '../packages/replica/src/storage/file.ts'
+import { INDEXEDDB_STORAGE_DEFAULTS } from '../packages/replica/src/storage/indexeddb.ts'
+import { MEMORY_STORAGE_DEFAULTS } from '../packages/replica/src/storage/memory.ts'
 
 const root = join(import.meta.dirname, '..')
 
@@ -34,6 +40,19 @@ describe('docs/operations.md', () => {
       ...Object.keys(RDB_READER_DEFAULTS),
     ]
     expect(options.filter((name) => !doc.includes(`\`${name}\``))).toEqual([])
+  })
+
+  test('documents every option of the storage adapters and every CLI flag', async () => {
+    const doc = await readFile(join(root, 'docs/operations.md'), 'utf8')
+    const options = [
+      ...Object.keys(MEMORY_STORAGE_DEFAULTS),
+      ...Object.keys(FILE_STORAGE_DEFAULTS),
+      ...Object.keys(INDEXEDDB_STORAGE_DEFAULTS),
+    ]
+    expect(options.filter((name) => !doc.includes(`\`${name}\``))).toEqual([])
+    const flags = [...Object.keys(MASTER_FLAGS), ...Array.from(DEMO_FLAGS_USAGE.matchAll(/^\s+(--[a-z-]+)/gm), (m) => m[1]!)]
+    expect(flags.length).toBeGreaterThan(20)
+    expect(flags.filter((flag) => !doc.includes(`\`${flag}`))).toEqual([])
   })
 
   test('documents every option of the browser replica with its default (§2.1)', async () => {
