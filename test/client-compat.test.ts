@@ -9,7 +9,6 @@ import { beforeAll, describe, expect, onTestFinished, test } from 'vitest'
 import { client, startMaster } from './support/cluster.ts'
 import { startRedisServer } from './support/redis-server.ts'
 
-
 type Args = readonly (string | number)[]
 
 // Every command of DESIGN §2 with its options, including wrong types, bad arguments and errors.
