@@ -52,6 +52,8 @@ test('coming back to the foreground, or online, reconnects at once instead of wa
   master = await masters.restart(master)
   await app.waitForLink('down')
   master.command(['SET', 'k', '2'])
+  // Headless Chromium never hides a page (bringToFront and CDP's lifecycle states leave it 'visible'),
+  // so the event the browser fires on coming back to the foreground is dispatched by hand.
   await app.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')))
   // The restarted master has a new history: its offsets mean something once the replica follows it.
   await app.waitForReplid(master.replid)
@@ -61,7 +63,9 @@ test('coming back to the foreground, or online, reconnects at once instead of wa
   master = await masters.restart(master)
   await app.waitForLink('down')
   master.command(['SET', 'k', '3'])
-  await app.page.evaluate(() => window.dispatchEvent(new Event('online')))
+  // The browser's own 'offline' and 'online' events, as a network coming back fires them.
+  await app.page.context().setOffline(true)
+  await app.page.context().setOffline(false)
   await app.waitForReplid(master.replid)
   await app.waitForOffset(master.offset, { durable: true })
   expect(await app.get('k')).toBe('3')
