@@ -3,7 +3,8 @@
 // SIGTERM.
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { MASTER_DEFAULTS, resolveMasterOptions } from '@replicast/master'
+import { ReplicastError } from '@replicast/core'
+import { MASTER_DEFAULTS, MasterOptionsError, resolveMasterOptions } from '@replicast/master'
 import { Redis } from 'ioredis'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { CliUsageError, MASTER_FLAGS, masterUsage, parseMasterFlags } from '../packages/master/src/cli-args.ts'
@@ -74,8 +75,27 @@ describe('parseMasterFlags', () => {
     [['--masterauth', 'pw'], '--masterauth and --masteruser need --replicaof'],
   ])('%j is refused: %s', (args, message) => {
     const error = usageError(args)
-    expect(error.code).toBe('ERR_CLI_USAGE')
+    expect(error).toBeInstanceOf(ReplicastError)
+    expect({ name: error.name, code: error.code }).toEqual({ name: 'CliUsageError', code: 'ERR_CLI_USAGE' })
     expect(error.message).toBe(message)
+  })
+
+  test('options that parse but conflict are refused with one MasterOptionsError (ERR_MASTER_OPTIONS) naming all of them', () => {
+    let error: unknown
+    try {
+      resolveMasterOptions(parseMasterFlags(['--port', '7000', '--ws-port', '7000', '--timeout', '1s', '--ping-period', '2s']))
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(MasterOptionsError)
+    expect(error).toBeInstanceOf(ReplicastError)
+    const options = error as MasterOptionsError
+    expect({ name: options.name, code: options.code, problems: options.problems }).toEqual({
+      name: 'MasterOptionsError',
+      code: 'ERR_MASTER_OPTIONS',
+      problems: ['timeoutMs (1000) must be greater than pingPeriodMs (2000), or replicas time out between pings', 'port and wsPort must differ, both are 7000'],
+    })
+    expect(options.message).toBe(`Invalid master options: ${options.problems.join('; ')}.`)
   })
 })
 

@@ -158,7 +158,9 @@ describe('a client that goes away', () => {
   test('a reset connection (ECONNRESET) is counted in INFO, not reported as an error', async () => {
     const b = await withBystanders()
     const reported: Error[] = []
-    b.master.core.on('error', (e) => reported.push(e))
+    const listener = (e: Error): void => { reported.push(e) }
+    b.master.on('error', listener)
+    onTestFinished(() => { b.master.off('error', listener) })
     const before = infoNumber(b.master, 'replicast_connection_resets')
     const raw = await RawTcp.open(b.master.port)
     raw.send('PING')

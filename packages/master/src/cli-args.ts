@@ -1,14 +1,14 @@
 // Parsing of `replicast master` flags into MasterOptions. Every option of options.ts has a flag;
 // sizes take Redis-style units (`1mb`, `64kb`, `2gb`) and durations take `ms`, `s` or `m`.
+import { ReplicastError } from '@replicast/core'
 import { MASTER_DEFAULTS, REPLICA_SNAPSHOT_FORMS, type MasterOptions, type ReplicaOfOptions } from './options.ts'
 
 type Parser = (text: string) => unknown
 
-export class CliUsageError extends Error {
-  readonly code = 'ERR_CLI_USAGE'
+/** A bad flag or value on the command line (ERR_CLI_USAGE); the CLI prints it and exits with 2. */
+export class CliUsageError extends ReplicastError {
   constructor(message: string) {
-    super(message)
-    this.name = 'CliUsageError'
+    super('ERR_CLI_USAGE', message)
   }
 }
 

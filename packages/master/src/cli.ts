@@ -58,8 +58,8 @@ async function runMaster(args: readonly string[]): Promise<number> {
     }
     throw error
   }
-  master.core.on('replica-error', (error, peer) => console.error(`replicast: replica ${peer.transport} ${peer.remoteAddress} closed: [${error.code ?? 'ERR'}] ${error.message}`))
-  master.core.on('error', (error) => console.error(`replicast: ${error.message}`))
+  master.on('replica-error', (error, peer) => console.error(`replicast: replica ${peer.transport} ${peer.remoteAddress} closed: [${error.code ?? 'ERR'}] ${error.message}`))
+  master.on('error', (error) => console.error(`replicast: ${error.message}`))
   const host = master.core.options.host
   console.log(`replicast master ${REPLICAST_VERSION}`)
   console.log(`  RESP clients:  redis-cli -h ${host} -p ${master.port}`)

@@ -12,7 +12,8 @@
 // the error is reported as `'replica-error'`, as a WebSocket replica's would be.
 //
 // Socket errors: a peer that goes away without closing (ECONNRESET, EPIPE) is ordinary and only
-// counted (INFO `replicast_connection_resets`); any other is reported through `master.report`.
+// counted (INFO `replicast_connection_resets`); any other is reported through `master.report` as a
+// RespConnectionError (ERR_CONNECTION_SOCKET).
 //
 // A redis-server replica gets its snapshot in the form `replicaSnapshotForm` says (tcp-transport.ts);
 // after an EOF-marked one, its first `REPLCONF ACK` releases the stream. In upstream mode (the master
@@ -27,6 +28,7 @@ import {
   RequestDecoder,
   RespLimitError,
   RespProtocolError,
+  ReplicastError,
   simple,
   writeValue,
   bulk,
@@ -55,6 +57,28 @@ export function snapshotFormFor(option: ReplicaSnapshotForm, capaEof: boolean, l
 
 const isAck = (argv: readonly ByteString[]): boolean =>
   argv.length >= 3 && argv[0]!.toLowerCase() === 'replconf' && argv[1]!.toLowerCase() === 'ack'
+
+/**
+ * A RESP client's socket failed with an error other than a reset (ECONNRESET and EPIPE are only
+ * counted, in INFO `replicast_connection_resets`). The connection is closed; other clients are not
+ * affected. `errnoCode` is Node's code for the socket error (`ETIMEDOUT`, `EHOSTUNREACH`, ...), the
+ * original error is the `cause`.
+ */
+export class RespConnectionError extends ReplicastError {
+  /** `address:port` of the client. */
+  readonly remoteAddress: string
+  readonly errnoCode: string | undefined
+
+  constructor(remoteAddress: string, cause: NodeJS.ErrnoException) {
+    super(
+      'ERR_CONNECTION_SOCKET',
+      `RESP connection from ${remoteAddress} failed: ${cause.message}${cause.code === undefined ? '' : ` (${cause.code})`}; it was closed. Other clients are not affected; if this repeats, check the network between the client and the master.`,
+      { cause },
+    )
+    this.remoteAddress = remoteAddress
+    this.errnoCode = cause.code
+  }
+}
 
 let nextClientId = 1
 
@@ -93,7 +117,7 @@ export class ClientConnection {
 
   #socketOnError(error: NodeJS.ErrnoException): void {
     if (error.code === 'ECONNRESET' || error.code === 'EPIPE') this.#master.stats.replicast_connection_resets++
-    else this.#master.report(new Error(`RESP connection from ${this.#socket.remoteAddress}:${this.#socket.remotePort}: ${error.message}`, { cause: error }))
+    else this.#master.report(new RespConnectionError(`${this.#socket.remoteAddress}:${this.#socket.remotePort}`, error))
     this.#socket.destroy()
   }
 

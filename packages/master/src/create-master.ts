@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo, Server as NetServer } from 'node:net'
 import type { WebSocketServer } from 'ws'
 import { bytesToByteString, utf8ToByteString, type RespValue } from '@replicast/core'
-import { MasterCore } from './master.ts'
+import { MasterCore, type MasterEvents } from './master.ts'
 import type { MasterOptions } from './options.ts'
 import { createRespServer } from './resp-server.ts'
 import { Upstream } from './upstream/upstream.ts'
@@ -23,6 +23,20 @@ export interface Master {
   readonly http: HttpServer
   /** The master's internals, for embedding (demo feeds, tests). */
   readonly core: MasterCore
+  /**
+   * Listens to the master's events (MasterEvents): `'error'`, failures no caller could be told
+   * about (a RESP socket error, `ERR_CONNECTION_SOCKET`; an upstream-mode report); without a
+   * listener they go to stderr. `'replica-error'`, a replica link closed because of an error, with
+   * the error (its `code` says which: docs/operations.md §5) and the link's transport and address.
+   */
+  on<E extends keyof MasterEvents>(event: E, listener: (...args: MasterEvents[E]) => void): Master
+  /** Removes a listener added with `on`. */
+  off<E extends keyof MasterEvents>(event: E, listener: (...args: MasterEvents[E]) => void): Master
+  /**
+   * Whether the active expiry cycle runs (Redis's `active_expire_enabled`, also switched by
+   * `DEBUG SET-ACTIVE-EXPIRE 0|1`). Off, keys expire only lazily, when a command touches them.
+   */
+  activeExpireEnabled: boolean
   /** Runs a command as a client would, in database `db` (text arguments are UTF-8-encoded). */
   command(args: readonly (string | Uint8Array)[], db?: number): RespValue
   /** DEBUG DIGEST of the whole dataset. */
@@ -79,7 +93,7 @@ export async function createMaster(options: Partial<MasterOptions> = {}): Promis
   }
   const host = o.host.includes(':') ? `[${o.host}]` : o.host
   let closing: Promise<void> | null = null
-  return {
+  const master: Master = {
     port: core.tcpPort,
     wsPort: core.wsPort,
     url: `ws://${host === '0.0.0.0' ? '127.0.0.1' : host}:${core.wsPort}${o.wsPath}`,
@@ -87,6 +101,18 @@ export async function createMaster(options: Partial<MasterOptions> = {}): Promis
     get offset() { return core.masterReplOffset },
     http,
     core,
+    // (EventEmitter<MasterEvents> types a listener as a conditional type that TypeScript does not
+    // resolve for a generic event name; `Master.on`'s signature is that same type, resolved.)
+    on(event, listener) {
+      core.on(event, listener as never)
+      return master
+    },
+    off(event, listener) {
+      core.off(event, listener as never)
+      return master
+    },
+    get activeExpireEnabled() { return core.activeExpireEnabled },
+    set activeExpireEnabled(enabled: boolean) { core.activeExpireEnabled = enabled },
     command(args, db = 0) {
       const argv = args.map((a) => (typeof a === 'string' ? utf8ToByteString(a) : bytesToByteString(a)))
       return core.runCommand(clientFor(db), argv)
@@ -106,4 +132,5 @@ export async function createMaster(options: Partial<MasterOptions> = {}): Promis
       return closing
     },
   }
+  return master
 }

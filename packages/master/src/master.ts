@@ -55,10 +55,19 @@ interface WaitRequest {
   readonly resolve: (acked: number) => void
 }
 
+/** The master's events (`master.on(...)`, or `master.core.on(...)`); docs/operations.md §5. */
 export interface MasterEvents {
-  /** A replica link closed because of an error (timeout, limit, protocol); `code` says which. */
+  /**
+   * A replica link closed because of an error; `code` says which (ERR_REPLICATION_TIMEOUT,
+   * ERR_REPLICA_OUTPUT_BUFFER_LIMIT, ERR_BACKLOG_NOT_COVERED, ERR_SNAPSHOT_FAILED, ERR_LINK_FRAME_LIMIT,
+   * ERR_LINK_PROTOCOL, ERR_REPLICATION_PROTOCOL, ERR_RESP_*). A replica that just goes away is not one.
+   */
   'replica-error': [error: Error & { readonly code?: string }, info: { readonly transport: string; readonly remoteAddress: string }]
-  /** Something went wrong that no caller could be told about (a socket error, a failed snapshot). */
+  /**
+   * Something went wrong that no caller could be told about: a RESP socket error other than a reset
+   * (ERR_CONNECTION_SOCKET), a verifyReplica that threw, an internal error running a command,
+   * upstream mode's reports. Without a listener it goes to stderr (`report`).
+   */
   error: [error: Error]
 }
 
@@ -92,12 +101,6 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
     /** RESP connections that ended in ECONNRESET or EPIPE: the peer went away without closing. */
     replicast_connection_resets: 0,
   }
-  /**
-   * How the last snapshot ended (INFO's rdb_last_bgsave_status): 'err' when the RDB could not be
-   * made (the writer or the dataset's cursor threw, or a snapshot of another history was abandoned).
-   * A snapshot stopped because the master closes is not counted.
-   */
-  lastSnapshotStatus: 'ok' | 'err' = 'ok'
   /**
    * Whether the cron's active expiry cycle runs (Redis's `active_expire_enabled`, switched by
    * `DEBUG SET-ACTIVE-EXPIRE 0|1`). Off, keys expire only lazily, when a command touches them.
@@ -193,11 +196,6 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
     if (error?.code === REPLICATION_ERROR_CODES.outputBuffer) this.stats.client_output_buffer_limit_disconnections++
     if (error !== null) this.emit('replica-error', error, { transport: link.transport.kind, remoteAddress: link.transport.remoteAddress })
     if (this.#waits.length > 0) this.#checkWaits(false)
-  }
-
-  snapshotSettled(_snapshotId: string | null, error: unknown): void {
-    if (this.#closed) return
-    this.lastSnapshotStatus = error === null ? 'ok' : 'err'
   }
 
   /**
@@ -387,7 +385,7 @@ export class MasterCore extends EventEmitter<MasterEvents> implements LinkHost {
         lastDurationMs: this.snapshotter.lastDurationMs,
         lastBytes: this.snapshotter.lastBytes,
         count: this.snapshotter.started,
-        lastStatus: this.lastSnapshotStatus,
+        lastStatus: this.snapshotter.lastStatus,
       },
     }
   }

@@ -2,6 +2,7 @@
 // default. `resolveMasterOptions` merges the defaults and rejects bad or conflicting values with one
 // message that names all of them.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ReplicastError } from '@replicast/core'
 
 /** What `verifyReplica` sees of an upgrade request. */
 export interface ReplicaUpgradeRequest {
@@ -164,14 +165,12 @@ export const MASTER_DEFAULTS: MasterOptions = Object.freeze({
   httpHandler: undefined,
 })
 
-/** Thrown for invalid options; lists every problem at once. */
-export class MasterOptionsError extends Error {
-  readonly code = 'ERR_MASTER_OPTIONS'
+/** Thrown for invalid options (ERR_MASTER_OPTIONS); lists every problem at once. */
+export class MasterOptionsError extends ReplicastError {
   readonly problems: readonly string[]
 
   constructor(problems: readonly string[]) {
-    super(`Invalid master options: ${problems.join('; ')}.`)
-    this.name = 'MasterOptionsError'
+    super('ERR_MASTER_OPTIONS', `Invalid master options: ${problems.join('; ')}.`)
     this.problems = problems
   }
 }

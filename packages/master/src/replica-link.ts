@@ -5,8 +5,6 @@
 // Every decision (PSYNC acceptance, timeouts, output-buffer limits, loss recovery) is the core
 // machine's; this file only does the I/O it asks for.
 import {
-  closeCodeFor,
-  closeReason,
   initialMasterLinkState,
   masterLinkInfo,
   stepMasterLink,
@@ -45,12 +43,6 @@ export interface LinkHost {
   acked(link: ReplicaLink): void
   /** The link closed; `error` is null when the peer just went away. */
   closed(link: ReplicaLink, error: ReplicationError | null): void
-  /**
-   * A snapshot settled: `error` null when it was made, else why it failed (null `snapshotId`: none
-   * could be started). Reported once per snapshot, by the link that started it (INFO's
-   * rdb_last_bgsave_status).
-   */
-  snapshotSettled?(snapshotId: string | null, error: unknown): void
 }
 
 // Largest STREAM frame; a backlog larger than this is sent in several.
@@ -122,13 +114,12 @@ export class ReplicaLink {
 
   /**
    * The connection refused the peer's bytes before the machine could see them (TCP: a redis-server
-   * replica's RESP is decoded by the connection; WebSocket: ws refused a frame). The link closes and
-   * `error` is reported exactly as when the machine closes it (`'replica-error'`).
+   * replica's RESP is decoded by the connection; WebSocket: ws refused a frame). The machine closes
+   * the link, with the close code it picks for `error`, and `error` is reported as for any other
+   * close (`'replica-error'`).
    */
   fail(error: ReplicationError): void {
-    if (this.#state.kind === 'closed') return
-    this.#dispatch({ type: 'closed', now: this.#host.now() })
-    this.#perform({ type: 'close', error, code: closeCodeFor(error), reason: closeReason(error.message) })
+    this.#dispatch({ type: 'peer-error', error, now: this.#host.now() })
   }
 
   /** The connection went away. */
@@ -183,31 +174,20 @@ export class ReplicaLink {
     const host = this.#host
     host.countFullSync(countsAsPartialErr)
     let snapshot: Snapshot
-    const startedBefore = host.snapshotter.started
     try {
       snapshot = host.snapshotter.acquire(host.ids().replid, host.backlog, () => host.resetSelectedDb())
     } catch (error) {
-      host.snapshotSettled?.(null, error)
       this.#dispatch({ type: 'snapshot-failed', snapshotId: null, error, now: host.now() })
       return
     }
-    // The link whose acquire() started the snapshot reports its outcome, once; links that share it
-    // do not. (A small snapshot may be made, or fail, within acquire(), in its first slice.)
-    const report = host.snapshotter.started !== startedBefore
     // Pin the stream from the snapshot's offset now, so the backlog keeps it however long the
     // snapshot takes (the output-buffer limit bounds it, as in Redis).
     this.#reader?.close()
     this.#reader = host.backlog.openReader(snapshot.offset)
     this.#dispatch({ type: 'snapshot-attached', snapshotId: snapshot.id, replid: snapshot.replid, offset: snapshot.offset, now: host.now() })
     snapshot.done.then(
-      (ready) => {
-        if (report) host.snapshotSettled?.(ready.id, null)
-        this.#dispatch({ type: 'snapshot-ready', snapshotId: ready.id, length: ready.length, now: host.now() })
-      },
-      (error: unknown) => {
-        if (report) host.snapshotSettled?.(snapshot.id, error)
-        this.#dispatch({ type: 'snapshot-failed', snapshotId: snapshot.id, error, now: host.now() })
-      },
+      (ready) => this.#dispatch({ type: 'snapshot-ready', snapshotId: ready.id, length: ready.length, now: host.now() }),
+      (error: unknown) => this.#dispatch({ type: 'snapshot-failed', snapshotId: snapshot.id, error, now: host.now() }),
     )
     this.#sendingSnapshot = snapshot
   }

@@ -12,7 +12,7 @@ const REPLID_A = 'a'.repeat(40) as ReplId
 const REPLID_B = 'b'.repeat(40) as ReplId
 
 /** A snapshotter whose slices end after every clock read and whose yields the test releases. */
-function manualSnapshotter(dataset: Dataset): { snapshotter: Snapshotter; step(): Promise<void> } {
+function manualSnapshotter(dataset: Dataset, aux = () => ({ 'redis-ver': '7.0.15' })): { snapshotter: Snapshotter; step(): Promise<void> } {
   let clock = 0
   const waiting: (() => void)[] = []
   const snapshotter = new Snapshotter(dataset, {
@@ -21,7 +21,7 @@ function manualSnapshotter(dataset: Dataset): { snapshotter: Snapshotter; step()
     // Every read is a millisecond later: a slice holds one batch of keys.
     now: () => clock++,
     yieldToLoop: () => new Promise<void>((resolve) => waiting.push(resolve)),
-    aux: () => ({ 'redis-ver': '7.0.15' }),
+    aux,
   })
   return {
     snapshotter,
@@ -158,6 +158,76 @@ describe('Snapshotter.acquire', () => {
     }
     expect(values.has('new')).toBe(false)
     expect(values.size).toBe(2000)
+  })
+})
+
+describe('Snapshotter.lastStatus (INFO rdb_last_bgsave_status)', () => {
+  test('a genuine failure sets err and a finished snapshot ok; abort, abandon and stop leave it as it was', async () => {
+    const dataset = new Dataset()
+    fill(dataset, 2000)
+    const backlog = new ReplicationBacklog({ sizeBytes: 1 << 20 })
+    let failAux = false
+    const { snapshotter, step } = manualSnapshotter(dataset, () => {
+      if (failAux) throw new Error('aux fields unavailable')
+      return { 'redis-ver': '7.0.15' }
+    })
+    const finish = async (snapshot: Snapshot): Promise<void> => {
+      while (snapshot.status === 'building') await step()
+    }
+    /** Starts a build under `replid`, runs one slice, and gives it up the way `giveUp` does. */
+    const abandoned = async (replid: ReplId, giveUp: () => void): Promise<Snapshot> => {
+      const build = snapshotter.acquire(replid, backlog, () => {})
+      void settle(build)
+      await step()
+      expect(build.status).toBe('building')
+      giveUp()
+      await step()
+      expect(build.status).toBe('failed')
+      return build
+    }
+    expect(snapshotter.lastStatus).toBe('ok')
+
+    // From 'ok': none of the three ways of giving a build up is a failure.
+    await abandoned(REPLID_A, () => snapshotter.abort('the upstream started a full resync'))
+    expect(snapshotter.lastStatus).toBe('ok')
+    await abandoned(REPLID_A, () => snapshotter.acquire(REPLID_B, backlog, () => {}))
+    expect(snapshotter.lastStatus).toBe('ok')
+    await finish(snapshotter.current!)
+    expect(snapshotter.lastStatus).toBe('ok')
+
+    // A genuine failure: 'err', and giving builds up afterwards does not hide it.
+    failAux = true
+    snapshotter.abort('drop the finished one')
+    expect(snapshotter.acquire(REPLID_A, backlog, () => {}).status).toBe('failed')
+    expect(snapshotter.lastStatus).toBe('err')
+    failAux = false
+    await abandoned(REPLID_A, () => snapshotter.abort('the upstream started a full resync'))
+    await abandoned(REPLID_A, () => snapshotter.acquire(REPLID_B, backlog, () => {}))
+    expect(snapshotter.lastStatus).toBe('err')
+
+    // The next snapshot that is made sets it back to 'ok'.
+    await finish(snapshotter.current!)
+    expect(snapshotter.current!.status).toBe('ready')
+    expect(snapshotter.lastStatus).toBe('ok')
+
+    // A failure mid-build (the cursor throws in a later slice) is genuine too; stop is not.
+    const begin = dataset.beginSnapshot.bind(dataset)
+    dataset.beginSnapshot = () => {
+      const cursor = begin()
+      const next = cursor.next.bind(cursor)
+      let slices = 0
+      cursor.next = (n) => (++slices > 1 ? (() => { throw new Error('serialization exploded') })() : next(n))
+      return cursor
+    }
+    snapshotter.abort('drop the finished one')
+    const broken = snapshotter.acquire(REPLID_A, backlog, () => {})
+    const brokenSettled = settle(broken)
+    await finish(broken)
+    expect(String((await brokenSettled).error)).toContain('serialization exploded')
+    expect(snapshotter.lastStatus).toBe('err')
+    dataset.beginSnapshot = begin
+    await abandoned(REPLID_A, () => snapshotter.stop())
+    expect(snapshotter.lastStatus).toBe('err')
   })
 })
 

@@ -15,6 +15,12 @@
 // not allocated are what most often made V8 run whole-heap collections during a full sync
 // (bench/replication.ts (d)). Each chunk is sent without copying it: see SNAPSHOT_CHUNK_HEADROOM_BYTES.
 //
+// How the last snapshot ended (`lastStatus`, INFO's rdb_last_bgsave_status) is kept here, where the
+// difference between a failure and an abandon is known: a build the master gives up on purpose
+// (abort, a full sync of another history, stop) is not a failed one, as Redis does not count a
+// BGSAVE child it kills itself (killRDBChild's SIGUSR1 leaves lastbgsave_status alone,
+// backgroundSaveDoneHandlerDisk, rdb.c).
+//
 // Deliberately left out: sending (replica-link.ts), persistence to disk.
 import type { BacklogReader, Dataset, ReplicationBacklog, ReplId, SnapshotCursor } from '@replicast/core'
 import { RdbWriter } from '@replicast/core'
@@ -101,10 +107,21 @@ export class Snapshotter {
   #cursor: SnapshotCursor | null = null
   #sequence = 0
   #stopped = false
+  #lastStatus: 'ok' | 'err' = 'ok'
   /** Snapshots started since creation (INFO's rdb_bgsave counters). */
   started = 0
   lastDurationMs = 0
   lastBytes = 0
+
+  /**
+   * How the last snapshot that ended on its own ended (INFO's rdb_last_bgsave_status): 'err' when
+   * the RDB could not be made (the writer, the dataset's cursor or the aux fields threw, or no
+   * snapshot could be started). A build abandoned on purpose (abort, a full sync of another
+   * replication ID, stop) leaves it as it was. 'ok' before the first, as Redis before its first BGSAVE.
+   */
+  get lastStatus(): 'ok' | 'err' {
+    return this.#lastStatus
+  }
 
   constructor(dataset: Dataset, options: SnapshotterOptions) {
     this.#dataset = dataset
@@ -129,16 +146,22 @@ export class Snapshotter {
       if (backlog.covers(current.offset) && now - (current.finishedAt ?? now) <= this.#options.reuseMs) return current
     }
     // A build of another history (the replication ID changed while it ran) is of no use to anyone:
-    // fail it, so that the links waiting on it hear `snapshot-failed` and retry, instead of waiting
-    // on a `done` that would never settle.
+    // abandon it, so that the links waiting on it hear `snapshot-failed` and retry, instead of
+    // waiting on a `done` that would never settle.
     if (current !== null && current.status === 'building') {
       this.#cursor?.close()
       this.#cursor = null
-      this.#fail(current, new Error(`Snapshot ${current.id} of replication ID ${current.replid} was abandoned: a full sync for replication ID ${replid} started while it was being made.`))
+      this.#abandon(current, new Error(`Snapshot ${current.id} of replication ID ${current.replid} was abandoned: a full sync for replication ID ${replid} started while it was being made.`))
     }
-    beforeStart()
-    this.#unpin()
-    this.#pin = backlog.openReader(backlog.masterReplOffset)
+    try {
+      beforeStart()
+      this.#unpin()
+      this.#pin = backlog.openReader(backlog.masterReplOffset)
+    } catch (error) {
+      // Redis: a BGSAVE that cannot fork is a failed one (rdbSaveBackground sets lastbgsave_status).
+      this.#lastStatus = 'err'
+      throw error
+    }
     return this.#start(replid, backlog.masterReplOffset, now)
   }
 
@@ -171,7 +194,7 @@ export class Snapshotter {
     this.#cursor?.close()
     this.#cursor = null
     const current = this.#current
-    if (current !== null && current.status === 'building') this.#fail(current, new Error(reason))
+    if (current !== null && current.status === 'building') this.#abandon(current, new Error(reason))
     this.#current = null
     this.#unpin()
   }
@@ -182,7 +205,7 @@ export class Snapshotter {
     this.#cursor?.close()
     this.#cursor = null
     const current = this.#current
-    if (current !== null && current.status === 'building') this.#fail(current, new Error('The master closed while a snapshot was being made.'))
+    if (current !== null && current.status === 'building') this.#abandon(current, new Error('The master closed while a snapshot was being made.'))
     this.#current = null
     this.#unpin()
   }
@@ -236,9 +259,9 @@ export class Snapshotter {
         if (finished) break
         await yieldToLoop()
         if (this.#stopped || this.#cursor !== cursor) {
-          // Whoever took the cursor away (stop, abort, acquire) failed the build; never leave it unsettled.
+          // Whoever took the cursor away (stop, abort, acquire) abandoned the build; never leave it unsettled.
           cursor.close()
-          if (build.status === 'building') this.#fail(build, new Error(`Snapshot ${build.id} was abandoned before it was finished.`))
+          if (build.status === 'building') this.#abandon(build, new Error(`Snapshot ${build.id} was abandoned before it was finished.`))
           return
         }
       }
@@ -248,6 +271,7 @@ export class Snapshotter {
       build.finishedAt = now()
       this.lastDurationMs = build.finishedAt - build.startedAt
       this.lastBytes = build.length
+      this.#lastStatus = 'ok'
       if (this.#cursor === cursor) this.#cursor = null
       // Once built, a snapshot is reused only while the backlog holds its offset on its own: a pin
       // kept for reuse would grow the backlog with every write until the snapshot is dropped.
@@ -267,7 +291,18 @@ export class Snapshotter {
     build.length += chunk.length
   }
 
+  /** The snapshot could not be made: a genuine failure, counted in `lastStatus`. */
   #fail(build: SnapshotBuild, error: unknown): void {
+    this.#lastStatus = 'err'
+    this.#settleFailed(build, error)
+  }
+
+  /** The master gave the build up on purpose: its waiters hear why, `lastStatus` does not change. */
+  #abandon(build: SnapshotBuild, error: unknown): void {
+    this.#settleFailed(build, error)
+  }
+
+  #settleFailed(build: SnapshotBuild, error: unknown): void {
     build.status = 'failed'
     build.error = error
     build.finishedAt = this.#options.now()

@@ -4,8 +4,11 @@
 // ReplicaLink over a WebSocketTransport.
 //
 // Frames ws itself refuses (over `maxFrameBytes`, or not valid WebSocket) arrive as ws's own errors;
-// they are reported as ours, a FrameLimitError (ERR_LINK_FRAME_LIMIT) or a LinkProtocolError.
-import { closeReason, FrameLimitError, LINK_CLOSE_CODES, LINK_SUBPROTOCOL, LinkProtocolError } from '@replicast/core'
+// they are reported as ours, a FrameLimitError (ERR_LINK_FRAME_LIMIT) or a LinkProtocolError. A link
+// over maxFrameBytes is closed with 1009 ("message too big", RFC 6455 §7.4.1) and no reason: that
+// code is the contract (docs/protocol.md §7), from which a replica makes its own message. Nothing
+// here reaches into ws to add a reason.
+import { FrameLimitError, LINK_CLOSE_CODES, LINK_SUBPROTOCOL, LinkProtocolError } from '@replicast/core'
 import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -79,18 +82,13 @@ function onConnection(master: MasterCore, ws: WebSocket, request: IncomingMessag
     link.frame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   })
   ws.on('close', () => link.disconnected())
-  // ws closes the socket itself when its receiver refuses a frame, before it emits 'error': with 1009
-  // for a message over maxPayload (maxFrameBytes), 1002 or 1007 for a malformed frame.
+  // The link's machine closes with the code it picks for the error (1009 for FrameLimitError). ws may
+  // already be closing with its own code (it closes with 1009, 1002 or 1007 when its receiver refuses
+  // a frame); either way the peer sees a close and the error is reported once, as 'replica-error'.
+  // ws does not say at which byte of the frame it stopped: the offset is unknown (-1).
   ws.on('error', (error: Error & { readonly code?: string }) => {
     link.fail(error.code === WS_MESSAGE_TOO_BIG
       ? new FrameLimitError(master.options.maxFrameBytes, { cause: error })
-      : new LinkProtocolError(`${error.message} (${error.code ?? 'ws'})`, 0, { cause: error }))
+      : new LinkProtocolError(`the WebSocket layer refused the frame: ${error.message} (${error.code ?? 'ws'})`, -1, { cause: error }))
   })
-  // ws sends that 1009 close frame without a reason, and through ws.close(): the reason that names
-  // maxFrameBytes is added here, so that the replica (and its status.lastError) can tell why.
-  const wsClose = ws.close.bind(ws)
-  ws.close = (code?: number, data?: string | Buffer): void => {
-    const tooBig = code === LINK_CLOSE_CODES.messageTooBig && data === undefined
-    wsClose(code, tooBig ? closeReason(new FrameLimitError(master.options.maxFrameBytes).message) : data)
-  }
 }

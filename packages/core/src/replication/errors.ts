@@ -44,10 +44,19 @@ export const LINK_CLOSE_CODES = Object.freeze({
   persistFailed: 4004,
 } as const)
 
-/** A malformed link frame. `offset` is the byte position inside the frame. */
+/**
+ * A malformed link frame. `offset` is the byte position inside the frame, or -1 when it is not known:
+ * a frame refused by the WebSocket layer (ws) never reaches our codec, and ws does not say where in
+ * the frame it stopped. The message then says that the position is unknown rather than name a byte.
+ */
 export class LinkProtocolError extends ProtocolError {
   constructor(detail: string, offset: number, options?: ErrorOptions) {
-    super(REPLICATION_ERROR_CODES.linkProtocol, `Malformed link frame at byte ${offset}: ${detail}`, offset, options)
+    super(
+      REPLICATION_ERROR_CODES.linkProtocol,
+      offset >= 0 ? `Malformed link frame at byte ${offset}: ${detail}` : `Malformed link frame (byte position unknown): ${detail}`,
+      offset,
+      options,
+    )
   }
 }
 

@@ -2,10 +2,12 @@ import { describe, expect, test } from 'vitest'
 import protocolDoc from '../../../../docs/protocol.md?raw'
 import type { ByteString } from '../bytes.ts'
 import { encodeCommand } from '../resp/encoder.ts'
+import { RespProtocolError } from '../resp/errors.ts'
 import { bulk, error, simple } from '../resp/value.ts'
 import { ReplicationBacklog } from './backlog.ts'
 import {
   BacklogNotCoveredError,
+  FrameLimitError,
   LinkProtocolError,
   OutputBufferLimitError,
   ReplicationProtocolError,
@@ -96,6 +98,7 @@ const EVENTS = {
   'tick (keep-alive due)': { type: 'tick', now: T0 + 1000, outputBufferBytes: 0 },
   'tick (silent > timeoutMs)': { type: 'tick', now: T0 + 60_001, outputBufferBytes: 0 },
   'tick (output ≥ hard limit)': { type: 'tick', now: T0 + 10, outputBufferBytes: 1000 },
+  'peer-error (frame limit)': { type: 'peer-error', error: new FrameLimitError(1024), now: T0 + 10 },
   closed: { type: 'closed', now: T0 + 10 },
 } satisfies Record<string, MasterLinkEvent>
 
@@ -124,6 +127,7 @@ const TABLE: Record<MasterLinkStateKind, Record<EventCase, string>> = {
     'tick (keep-alive due)': 'ignored',
     'tick (silent > timeoutMs)': 'closed: close',
     'tick (output ≥ hard limit)': 'ignored',
+    'peer-error (frame limit)': 'closed: close',
     closed: 'closed: —',
   },
   'wait-snapshot': {
@@ -147,6 +151,7 @@ const TABLE: Record<MasterLinkStateKind, Record<EventCase, string>> = {
     'tick (keep-alive due)': 'wait-snapshot: keepalive',
     'tick (silent > timeoutMs)': 'wait-snapshot: keepalive',
     'tick (output ≥ hard limit)': 'closed: close',
+    'peer-error (frame limit)': 'closed: close',
     closed: 'closed: —',
   },
   'send-snapshot': {
@@ -170,6 +175,7 @@ const TABLE: Record<MasterLinkStateKind, Record<EventCase, string>> = {
     'tick (keep-alive due)': 'ignored',
     'tick (silent > timeoutMs)': 'ignored',
     'tick (output ≥ hard limit)': 'closed: close',
+    'peer-error (frame limit)': 'closed: close',
     closed: 'closed: —',
   },
   online: {
@@ -193,6 +199,7 @@ const TABLE: Record<MasterLinkStateKind, Record<EventCase, string>> = {
     'tick (keep-alive due)': 'ignored',
     'tick (silent > timeoutMs)': 'closed: close',
     'tick (output ≥ hard limit)': 'closed: close',
+    'peer-error (frame limit)': 'closed: close',
     closed: 'closed: —',
   },
   closed: Object.fromEntries(Object.keys(EVENTS).map((e) => [e, 'ignored'])) as Record<EventCase, string>,
@@ -461,6 +468,23 @@ describe('master link machine: scenarios', () => {
     expect(good.actions).toEqual([{ type: 'reply', value: simple('OK') }])
   })
 
+  test('peer-error (bytes the connection refused): closes with that error, the machine picks the close code', () => {
+    const frameLimit = new FrameLimitError(1024)
+    for (const kind of ['handshake', 'wait-snapshot', 'online'] as const) {
+      const step = stepMasterLink(REPRESENTATIVE[kind](), { type: 'peer-error', error: frameLimit, now: T0 + 1 }, OPTIONS)
+      expect(step.state).toMatchObject({ kind: 'closed', error: frameLimit })
+      expect(step.actions).toEqual([{ type: 'close', error: frameLimit, code: 1009, reason: expect.stringMatching(/^A replica sent a WebSocket message whose payload exceeds maxFrameBytes \(1024 bytes\)/) }])
+      expect(new TextEncoder().encode((step.actions[0] as Extract<MasterLinkAction, { type: 'close' }>).reason).length).toBeLessThanOrEqual(123)
+    }
+    // A RESP error from a redis-server replica's TCP connection: a protocol error, 1002.
+    const resp = new RespProtocolError('Protocol error: invalid bulk length', 'bulk length is not a number', 7)
+    const tcp = stepMasterLink(REPRESENTATIVE.online(), { type: 'peer-error', error: resp, now: T0 + 1 }, OPTIONS)
+    expect(tcp.actions).toEqual([{ type: 'close', error: resp, code: 1002, reason: resp.message }])
+    // Once closed (the peer went away first), nothing more is reported.
+    const closed = REPRESENTATIVE.closed()
+    expect(stepMasterLink(closed, { type: 'peer-error', error: frameLimit, now: T0 + 1 }, OPTIONS)).toEqual({ state: closed, actions: [] })
+  })
+
   test('handshake timeout: nothing for timeoutMs before PSYNC', () => {
     const step = stepMasterLink(initialMasterLinkState(0), { type: 'tick', now: 60_001, outputBufferBytes: 0 }, OPTIONS)
     expect((step.actions[0] as Extract<MasterLinkAction, { type: 'close' }>).error).toBeInstanceOf(ReplicationTimeoutError)
@@ -494,7 +518,8 @@ describe('master link machine: seeded fuzz', () => {
             : roll === 6 ? { type: 'snapshot-ready', snapshotId: random.pick(['a', 'b']), length: 10, now }
             : roll === 7 ? { type: 'snapshot-sent', snapshotId: random.pick(['a', 'b']), now }
             : roll === 8 ? { type: 'tick', now, outputBufferBytes: random.pick([0, 10, 600, 5000]) }
-            : random.chance(0.2) ? { type: 'closed', now } : { type: 'frame', bytes: random.pick([bytes('\n'), bytes('x'), encodeCommand(['PING'])]), now, master: context() }
+            : random.chance(0.2) ? { type: 'closed', now }
+            : random.chance(0.1) ? { type: 'peer-error', error: new FrameLimitError(64), now } : { type: 'frame', bytes: random.pick([bytes('\n'), bytes('x'), encodeCommand(['PING'])]), now, master: context() }
           const before = state
           const step = stepMasterLink(before, event, OPTIONS)
           state = step.state

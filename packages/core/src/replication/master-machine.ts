@@ -6,7 +6,7 @@
 //       │                                                                            ▲
 //       └──PSYNC, full──► wait-snapshot ──snapshot-ready──► send-snapshot ──snapshot-sent┘
 //                         (start-full-sync; snapshot-attached → +FULLRESYNC)
-//   any ──closed / close action──► closed   (terminal: every event is ignored)
+//   any ──closed / peer-error / close action──► closed   (terminal: every event is ignored)
 //
 // Handshake commands follow Redis (syncCommand, replconfCommand, authCommand): PING, AUTH,
 // REPLCONF listening-port/ip-address/capa/ack/getack, PSYNC; anything else gets an error reply.
@@ -209,6 +209,13 @@ export type MasterLinkEvent =
   | { readonly type: 'snapshot-failed'; readonly snapshotId: string | null; readonly error: unknown; readonly now: number }
   /** Time passes; `outputBufferBytes` is the link's pending output (backlog.pendingBytes(reader)), 0 without a reader. */
   | { readonly type: 'tick'; readonly now: number; readonly outputBufferBytes: number }
+  /**
+   * The connection refused the peer's bytes before this machine could see them (TCP: the connection
+   * decodes a redis-server replica's RESP itself; WebSocket: ws refused a frame over maxFrameBytes
+   * or a malformed one). The link closes with `error`, as for a malformed `frame`: the close code
+   * is chosen here (closeCodeFor), not by the shell.
+   */
+  | { readonly type: 'peer-error'; readonly error: ReplicationError; readonly now: number }
   /** The connection closed. */
   | { readonly type: 'closed'; readonly now: number }
 
@@ -292,6 +299,8 @@ export function stepMasterLink(state: MasterLinkState, event: MasterLinkEvent, o
     }
     case 'tick':
       return onTick(state, event.now, event.outputBufferBytes, options)
+    case 'peer-error':
+      return close(state, event.error)
     case 'closed':
       return { state: closedState(state, null), actions: NONE }
   }
