@@ -12,7 +12,9 @@
 // is down (-NOMASTERLINK); requirepass/masterauth, also through the `replicast` CLI. What Redis streams
 // with no dataset effect (PUBLISH, SPUBLISH, FUNCTION, a script's PUBLISH inside MULTI) is consumed
 // silently; a command Replicast does not implement is counted (INFO stats upstream_unapplied_commands)
-// and reported (ERR_UPSTREAM_UNAPPLIED_COMMAND), the rest goes on, and a full resync repairs the data.
+// and reported (ERR_UPSTREAM_UNAPPLIED_COMMAND), the rest goes on, and a full resync repairs the data;
+// a queued command that fails inside EXEC's reply is reported by its own name; CONFIG RESETSTAT starts
+// that count over.
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -309,6 +311,45 @@ describe('upstream mode: a Replicast node replicating a real Redis', () => {
     expect(node.digest()).toBe(await r.call('DEBUG', 'DIGEST'))
     expect(await nodeClient.lrange('dst', 0, -1)).toEqual(['a'])
     expect(errors).toHaveLength(3)
+  })
+
+  test("a queued command that fails inside EXEC's reply is reported by its name; CONFIG RESETSTAT starts the count and the reports over", async () => {
+    const upstream = await startRedis()
+    const node = await startNode(upstream)
+    const errors: Error[] = []
+    node.core.on('error', (e) => errors.push(e))
+    const r = upstream.redis
+    // Make `n` diverge: SETRANGE is not implemented, so Redis has "12" and the node keeps "ab".
+    await r.set('n', 'ab')
+    await r.setrange('n', 0, '12')
+    // A script with two writes: Redis 7.0 streams MULTI, SET, INCR, EXEC. On the node the INCR is
+    // QUEUED and fails inside EXEC's reply; the SET before it applies.
+    expect(await r.eval("redis.call('SET', 'other', '1'); return redis.call('INCR', 'n')", 0)).toBe(13)
+    await caughtUp(upstream, node)
+
+    expect(infoField(node.info('stats'), 'upstream_unapplied_commands')).toBe('2')
+    expect(node.core.upstream!.unapplied).toEqual({ count: 2, lastCommand: 'incr' })
+    const reported = errors as UpstreamUnappliedCommandError[]
+    expect(reported.map((e) => [e instanceof UpstreamUnappliedCommandError, e.code, e.command, e.count])).toEqual([
+      [true, 'ERR_UPSTREAM_UNAPPLIED_COMMAND', 'setrange', 1],
+      [true, 'ERR_UPSTREAM_UNAPPLIED_COMMAND', 'incr', 2],
+    ])
+    expect(reported[1]!.reply).toBe('ERR value is not an integer or out of range')
+    expect(reported[1]!.message).toMatch(/^The upstream Redis streamed 'INCR n' \(in stream offsets \d+\.\.\d+\), which Replicast could not apply \(ERR value is not an integer or out of range\)\. 2 command\(s\) unapplied so far/)
+    const nodeClient = client(node)
+    expect(await nodeClient.get('other')).toBe('1')
+    expect(await nodeClient.get('n')).toBe('ab')
+    expect(await r.get('n')).toBe('13')
+
+    // CONFIG RESETSTAT zeroes the count, forgets the last command, and a name is reported again.
+    expect(await nodeClient.call('CONFIG', 'RESETSTAT')).toBe('OK')
+    expect(infoField(node.info('stats'), 'upstream_unapplied_commands')).toBe('0')
+    expect(node.core.upstream!.unapplied).toEqual({ count: 0, lastCommand: null })
+    await r.setrange('n', 0, '9')
+    await caughtUp(upstream, node)
+    expect(infoField(node.info('stats'), 'upstream_unapplied_commands')).toBe('1')
+    expect(node.core.upstream!.unapplied).toEqual({ count: 1, lastCommand: 'setrange' })
+    expect(errors.slice(2)).toMatchObject([{ code: 'ERR_UPSTREAM_UNAPPLIED_COMMAND', command: 'setrange', count: 1 }])
   })
 
   test('a redis-server can replicate the node in turn (Redis → Replicast → Redis), mid-stream in another db', async () => {

@@ -20,6 +20,8 @@ export interface UpstreamInfoFacts {
   readonly transfer: { readonly total: number; readonly read: number } | null
   /** Seconds since the link went down, -1 when it never was up; only shown while down. */
   readonly downSinceSeconds: number
+  /** Stream commands the node could not apply since it started or CONFIG RESETSTAT (INFO stats upstream_unapplied_commands). */
+  readonly unappliedCommands: number
 }
 
 export interface InfoFacts {
@@ -46,7 +48,10 @@ export interface InfoFacts {
     readonly lastDurationMs: number
     readonly lastBytes: number
     readonly count: number
-    /** How the last snapshot ended; 'ok' before the first (as Redis before its first BGSAVE). */
+    /**
+     * Snapshotter.lastStatus: how the last snapshot ended, 'ok' before the first (as Redis before its
+     * first BGSAVE); snapshots abandoned on purpose (abort, another history, stop) do not count.
+     */
     readonly lastStatus: 'ok' | 'err'
   }
 }
@@ -92,7 +97,7 @@ function render(name: InfoSection, f: InfoFacts): string {
         ['aof_enabled', 0],
       ])
     case 'stats':
-      return section('Stats', Object.entries(f.stats))
+      return section('Stats', [...Object.entries(f.stats), ...(f.upstream == null ? [] : [['upstream_unapplied_commands', f.upstream.unappliedCommands] as const])])
     case 'replication': {
       const online = f.replicas.filter((r) => r.state !== null)
       return section('Replication', [

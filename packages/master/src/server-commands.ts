@@ -156,6 +156,7 @@ export function createServerCommands(master: MasterCore): Command[] {
         }
         if (sub === 'resetstat') {
           for (const key of Object.keys(master.stats) as (keyof typeof master.stats)[]) master.stats[key] = 0
+          master.upstream?.resetStats()
           return OK
         }
         if (sub === 'set' || sub === 'rewrite') {

@@ -42,7 +42,8 @@
 //
 // What Redis streams and Replicast cannot apply (a command outside DESIGN §2: LMOVE, HSETNX, XADD…)
 // is handled as Redis's replica handles an error in its master's stream: the node goes on. It is
-// never silent: counted in INFO stats (`upstream_unapplied_commands`), reported as
+// never silent: counted here (core's UnappliedCommandReports; INFO stats `upstream_unapplied_commands`
+// through info(), zeroed by resetStats() on CONFIG RESETSTAT), reported as
 // UpstreamUnappliedCommandError (ERR_UPSTREAM_UNAPPLIED_COMMAND). Its bytes still enter the backlog
 // unchanged, so our replicas diverge exactly as this node does, and a full sync repairs both.
 // Dataset-neutral commands (PUBLISH, SPUBLISH, FUNCTION, PING, REPLCONF) are no-ops
@@ -63,7 +64,9 @@ import {
   RDB_READER_DEFAULTS,
   ReplicastError,
   shiftReplId,
+  UnappliedCommandError,
   UnappliedCommandReports,
+  unappliedCommandName,
   utf8ToByteString,
   type BackoffOptions,
   type KeyRecord,
@@ -116,26 +119,19 @@ export class UpstreamRdbWarning extends ReplicastError {
  * (`upstream_unapplied_commands`). The keys that command wrote differ from Redis's until the next
  * full sync, whose RDB carries the effects.
  */
-export class UpstreamUnappliedCommandError extends ReplicastError {
-  /** The command's name, lowercase (`hsetnx`). */
-  readonly command: string
-  /** The error Replicast's dataset answered. */
-  readonly reply: string
-  /** Commands left unapplied since the node started (or CONFIG RESETSTAT), this one included. */
-  readonly count: number
-
+export class UpstreamUnappliedCommandError extends UnappliedCommandError {
+  /** `count`: commands left unapplied since the node started (or CONFIG RESETSTAT), this one included. */
   constructor(argv: readonly string[], reply: string, count: number, startOffset: number, endOffset: number) {
-    const command = (argv[0] ?? '').toLowerCase()
     const shown = argv.slice(0, 2).map((a) => (a.length > 64 ? `${a.slice(0, 64)}…` : a)).join(' ')
     super(
       'ERR_UPSTREAM_UNAPPLIED_COMMAND',
+      unappliedCommandName(argv),
+      reply,
+      count,
       `The upstream Redis streamed '${shown}' (in stream offsets ${startOffset}..${endOffset}), which Replicast could not apply (${reply.trimEnd()}). ` +
         `${count} command(s) unapplied so far (INFO stats upstream_unapplied_commands); the keys they wrote differ from Redis's ` +
         'until the next full sync (restart the node to force one). Replicast follows the commands of DESIGN §2 (docs/operations.md §1.1).',
     )
-    this.command = command
-    this.reply = reply
-    this.count = count
   }
 }
 
@@ -168,11 +164,8 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   #lastIoAt = 0
   readonly #queue: UpstreamEvent[] = []
   #dispatching = false
-  /** INFO stats gains `upstream_unapplied_commands` (CONFIG RESETSTAT zeroes it with the rest). */
-  readonly #stats: MasterCore['stats'] & { upstream_unapplied_commands: number }
-  #lastUnapplied: string | null = null
-  /** Names already reported: the first of each is, then only every power of ten of the total. */
-  readonly #reports = new UnappliedCommandReports()
+  /** Counts what the node could not apply; reports the first of each name, then every power of ten. */
+  readonly #unappliedReports = new UnappliedCommandReports()
   /** The stream's open MULTI: the commands queued so far, to name the one an EXEC reply says failed. */
   #queued: (readonly string[])[] | null = null
 
@@ -194,7 +187,6 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     }
     // A replica: writes answer READONLY, keys are never expired here (Redis sends the DELs).
     master.dataset.role = 'replica'
-    this.#stats = Object.assign(master.stats, { upstream_unapplied_commands: 0 })
     this.#session = master.dataset.createSession()
   }
 
@@ -245,6 +237,7 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
     return true
   }
 
+  /** INFO's facts: Redis's replica fields, and `unappliedCommands` (INFO stats `upstream_unapplied_commands`). */
   info(now: number): UpstreamInfoFacts {
     const s = this.#state
     const load = this.#load
@@ -259,15 +252,25 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
       offset: s.offset,
       transfer: s.kind === 'transfer' ? { total: s.total ?? -1, read: load?.read ?? 0 } : null,
       downSinceSeconds: s.downSince === null ? -1 : Math.floor((now - s.downSince) / 1000),
+      unappliedCommands: this.#unappliedReports.count,
     }
   }
 
   /**
    * Commands of Redis's stream the node could not apply (INFO stats `upstream_unapplied_commands`)
-   * and the name of the last one (lowercase), or null when there was none.
+   * and the name of the last one (lowercase), or null when there was none, since the node started
+   * or the last CONFIG RESETSTAT.
    */
   get unapplied(): { readonly count: number; readonly lastCommand: string | null } {
-    return { count: this.#stats.upstream_unapplied_commands, lastCommand: this.#lastUnapplied }
+    return { count: this.#unappliedReports.count, lastCommand: this.#unappliedReports.lastCommand }
+  }
+
+  /**
+   * CONFIG RESETSTAT: the unapplied commands' count and last name start over, and so do the reports
+   * (the first of each name is reported again), as after a restart.
+   */
+  resetStats(): void {
+    this.#unappliedReports.reset()
   }
 
   /** ROLE: ["slave", host, port, state, offset] (Redis's roleCommand on a replica). */
@@ -455,13 +458,9 @@ export class Upstream extends EventEmitter<UpstreamEvents> {
   }
 
   #unapplied(argv: readonly string[], reply: string, startOffset: number, endOffset: number): void {
-    const count = ++this.#stats.upstream_unapplied_commands
-    const name = (argv[0] ?? '').toLowerCase()
-    this.#lastUnapplied = name
-    // INFO stats counts every one; only some are reported (unapplied.ts).
-    if (this.#reports.due(name, count)) {
-      this.#master.report(new UpstreamUnappliedCommandError(argv, reply, count, startOffset, endOffset))
-    }
+    // INFO stats counts every one; only some are reported (core's unapplied.ts).
+    const { count, due } = this.#unappliedReports.note(argv)
+    if (due) this.#master.report(new UpstreamUnappliedCommandError(argv, reply, count, startOffset, endOffset))
   }
 
   #loadChunk(bytes: Uint8Array): void {
