@@ -1,6 +1,8 @@
 // The public surface of @replicast/replica (isomorphic: browsers and Node).
 export { createReplica, Replica, type ReplicaChange, type ReplicaEvents, type ReplicaStatusInfo } from './replica.ts'
 export { REPLICA_DEFAULTS, ReplicaOptionsError, type ReplicaOptions } from './options.ts'
+export { MasterFrameLimitError, REPLICA_ERROR_CODES, WaitForOffsetTimeoutError, type WaitPoint } from './errors.ts'
+export type { LastError } from './last-error.ts'
 export { ReplicaCommandError, type ReplyValue } from './reads.ts'
 export { ReplicaUnappliedCommandError } from './unapplied-command-error.ts'
 export type { WebSocketConstructor, WebSocketLike } from './websocket.ts'

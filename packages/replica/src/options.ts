@@ -1,5 +1,5 @@
 // Options of a replica. Every limit and period is here with its default (docs/operations.md).
-import type { BackoffOptions, RespLimits } from '@replicast/core'
+import { ReplicastError, type BackoffOptions, type RespLimits } from '@replicast/core'
 import type { ReplicaStorage } from './storage/storage.ts'
 import type { WebSocketConstructor } from './websocket.ts'
 
@@ -71,11 +71,13 @@ export const REPLICA_DEFAULTS = Object.freeze({
   clock: Date.now,
 }) satisfies Omit<ReplicaOptions, 'url'>
 
-export class ReplicaOptionsError extends Error {
-  readonly code = 'ERR_REPLICA_OPTIONS'
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid replica options: ${problems.join('; ')}.`)
-    this.name = 'ReplicaOptionsError'
+/** Invalid options given to createReplica or createBrowserReplica; `problems` lists every one found. */
+export class ReplicaOptionsError extends ReplicastError {
+  readonly problems: readonly string[]
+
+  constructor(problems: readonly string[]) {
+    super('ERR_REPLICA_OPTIONS', `Invalid replica options: ${problems.join('; ')}.`)
+    this.problems = problems
   }
 }
 

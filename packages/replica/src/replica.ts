@@ -30,6 +30,7 @@ import {
   stepReplica,
   UnappliedCommandReports,
   utf8ToByteString,
+  LINK_CLOSE_CODES,
   LINK_SUBPROTOCOL,
   LinkProtocolError,
   type ByteString,
@@ -44,6 +45,8 @@ import {
   type RespValue,
   type Session,
 } from '@replicast/core'
+import { MasterFrameLimitError, WaitForOffsetTimeoutError } from './errors.ts'
+import { toLastError, type LastError } from './last-error.ts'
 import { resolveReplicaOptions, type ReplicaOptions } from './options.ts'
 import { Persister, type PersistPoint } from './persister.ts'
 import { ReplicaFront } from './replica-front.ts'
@@ -73,7 +76,7 @@ export interface ReplicaStatusInfo extends ReplicaStatus {
    * of what caused it, when that has one: a failed persist (`ERR_PERSIST_FAILED`) caused by a full
    * store has `causeCode: 'ERR_STORAGE_QUOTA'`.
    */
-  readonly lastError: { readonly code: string; readonly message: string; readonly causeCode?: string } | null
+  readonly lastError: LastError | null
   /** Reconnect attempts since the link was last up. */
   readonly reconnectAttempt: number
 }
@@ -115,6 +118,8 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
   /** Null without storage: nothing to commit. */
   #persister: Persister | null
   #socket: WebSocketLike | null = null
+  /** The largest message sent on #socket: what a 1009 close by the master refers to. */
+  #largestSentBytes = 0
   #ticker: ReturnType<typeof setInterval> | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
   #reconnectAttempt = 0
@@ -130,9 +135,8 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
   #stopCollecting: (() => void) | null = null
   readonly #subscriptions = new Subscriptions((error) => this.#report(error))
   readonly #unappliedReports = new UnappliedCommandReports()
-  #unappliedCount = 0
   #waiters = new Set<OffsetWaiter>()
-  #lastError: { code: string; message: string; causeCode?: string } | null = null
+  #lastError: LastError | null = null
   #lastReported: unknown = undefined
 
   /** Use createReplica(). `storage` null: keep no storage (the dataset is the only copy). */
@@ -261,6 +265,9 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
     }
     socket.binaryType = 'arraybuffer'
     this.#socket = socket
+    this.#largestSentBytes = 0
+    // Set by an 'error' event: this end failed the link, so a close code that follows is its own.
+    let failedHere = false
     socket.onopen = () => {
       if (this.#socket === socket) this.#dispatch({ type: 'link-up', now: this.options.clock() })
     }
@@ -278,12 +285,17 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
     socket.onclose = (event) => {
       if (this.#socket !== socket) return
       this.#socket = null
-      if (event.code !== 1000 && event.code !== 1005) this.#lastError = { code: `WS_CLOSE_${event.code}`, message: event.reason || `the link closed with code ${event.code}` }
+      // 1009 from the master: a message of ours was over its maxFrameBytes (ws closes with no reason,
+      // so say it here). The same code after an 'error' here is this end's own refusal of a message
+      // (ws's maxPayload), which the generic entry below reports.
+      if (event.code === LINK_CLOSE_CODES.messageTooBig && !failedHere) this.#report(new MasterFrameLimitError(this.#largestSentBytes, event.reason))
+      else if (event.code !== 1000 && event.code !== 1005) this.#lastError = { code: `WS_CLOSE_${event.code}`, message: event.reason || `the link closed with code ${event.code}` }
       this.#dispatch({ type: 'link-down', now: this.options.clock() })
       this.#scheduleReconnect()
     }
     socket.onerror = () => {
-      // A close event follows with the code; nothing else to do here.
+      // A close event follows with the code.
+      failedHere = true
     }
   }
 
@@ -336,7 +348,9 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
   #perform(action: ReplicaAction): void {
     switch (action.type) {
       case 'send':
-        this.#socket?.send(action.bytes)
+        if (this.#socket === null) return
+        this.#socket.send(action.bytes)
+        this.#largestSentBytes = Math.max(this.#largestSentBytes, action.bytes.byteLength)
         return
       case 'apply':
         this.#apply(action.commands, { replid: action.replid, offset: action.endOffset, db: action.db })
@@ -394,8 +408,8 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
   }
 
   #unapplied(argv: readonly ByteString[], reply: string, offset: number): void {
-    const count = ++this.#unappliedCount
-    if (this.#unappliedReports.due((argv[0] ?? '').toLowerCase(), count)) this.#report(new ReplicaUnappliedCommandError(argv, reply, count, offset))
+    const { count, due } = this.#unappliedReports.note(argv)
+    if (due) this.#report(new ReplicaUnappliedCommandError(argv, reply, count, offset))
   }
 
   // ── Full sync ─────────────────────────────────────────────────────────────────────────────────
@@ -533,8 +547,8 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
 
   /**
    * Resolves once the replica has applied (or, with `durable`, stored) the master's stream up to
-   * `offset` (a master_repl_offset). Rejects after `timeoutMs` when given, and when the replica is
-   * closed first.
+   * `offset` (a master_repl_offset). Rejects after `timeoutMs` when given, with a
+   * WaitForOffsetTimeoutError (`ERR_WAIT_TIMEOUT`), and when the replica is closed first.
    *
    * The rule: it resolves as soon as the offset the replica has applied on its current history is
    * at least `offset`, whatever the link is doing: streaming, reconnecting, or down. A replica that
@@ -551,11 +565,12 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
     return new Promise((resolve, reject) => {
       const durable = options.durable ?? false
       if (this.#reached(offset, durable)) return resolve()
-      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      const { timeoutMs } = options
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
         this.#waiters.delete(waiter)
         const s = this.#state
-        reject(new Error(`waitForOffset(${offset}) timed out after ${options.timeoutMs} ms at offset ${s.offset} (durable ${s.durableOffset}), link ${replicaStatus(s).link}.`))
-      }, options.timeoutMs)
+        reject(new WaitForOffsetTimeoutError({ offset, durable, timeoutMs }, { offset: s.offset, durableOffset: s.durableOffset, link: replicaStatus(s).link }))
+      }, timeoutMs)
       const waiter: OffsetWaiter = { offset, durable, resolve, reject, timer }
       this.#waiters.add(waiter)
     })
@@ -602,8 +617,7 @@ export class Replica extends ReplicaFront<ReplicaEvents> {
     if (error === this.#lastReported) return
     this.#lastReported = error
     const e = error instanceof Error ? error : new Error(String(error))
-    const causeCode = (e.cause as { code?: unknown } | undefined)?.code
-    this.#lastError = { code: (e as { code?: string }).code ?? 'ERR_REPLICA', message: e.message, ...(typeof causeCode === 'string' ? { causeCode } : {}) }
+    this.#lastError = toLastError(e)
     if (this.listenerCount('error') > 0) this.emit('error', e)
   }
 }

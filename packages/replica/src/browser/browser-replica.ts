@@ -34,6 +34,8 @@
 // worker every tick) does not count the time the page was frozen or its timers throttled, so a late
 // tick never declares a live master dead.
 import { byteStringToUtf8 } from '@replicast/core'
+import { WaitForOffsetTimeoutError } from '../errors.ts'
+import { toLastError, type LastError } from '../last-error.ts'
 import { resolveReplicaOptions, type ReplicaOptions } from '../options.ts'
 import type { ReplicaStatusInfo } from '../replica.ts'
 import { ReplicaFront } from '../replica-front.ts'
@@ -57,17 +59,10 @@ export interface BrowserReplicaStatus extends ReplicaStatusInfo {
   /**
    * Why the leader's replica stopped for good, or null: its IndexedDB store was lost (deleted or
    * upgraded by another connection, site data cleared) and could not be opened again (a newer schema
-   * version took it over). Its data stays readable from memory; it no longer syncs until the page reloads.
+   * version took it over), or was lost again at each of the worker's reopens in a row (REOPEN_LIMIT,
+   * replica-worker.ts). Its data stays readable from memory; it no longer syncs until the page reloads.
    */
   readonly stopped: { readonly code: string; readonly message: string } | null
-}
-
-type ErrorInfo = NonNullable<ReplicaStatusInfo['lastError']>
-
-/** An error as status.lastError shows it (replica.ts does the same for the replica's own). */
-function errorInfo(error: Error): ErrorInfo {
-  const causeCode = (error.cause as { code?: unknown } | undefined)?.code
-  return { code: (error as { code?: string }).code ?? 'ERR_REPLICA', message: error.message, ...(typeof causeCode === 'string' ? { causeCode } : {}) }
 }
 
 export interface BrowserReplicaEvents {
@@ -185,7 +180,7 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
    * The last error reported to this tab ('error' events of its worker, its own failures), shown as
    * `lastError` until the replica's (or the leader's) own `lastError` changes, which is then newer.
    */
-  #lastError: ErrorInfo | null = null
+  #lastError: LastError | null = null
   #baseErrorJson = 'null'
   /** Sockets of the page's own WebSocket class (a `WebSocket` option), which the worker drives through here. */
   readonly #sockets = new Map<number, WebSocketLike>()
@@ -547,7 +542,8 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
 
   /**
    * Resolves once this tab's reads see the master's stream up to `offset` (with `durable`: once it is
-   * also stored; a follower's data always is). Rejects after `timeoutMs` when given, or on close().
+   * also stored; a follower's data always is). Rejects after `timeoutMs` when given, with a
+   * WaitForOffsetTimeoutError (`ERR_WAIT_TIMEOUT`), or on close().
    */
   waitForOffset(offset: number, options: { durable?: boolean; timeoutMs?: number } = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -561,14 +557,16 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
         if (error === null) resolve()
         else reject(error)
       }
-      const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      const durable = options.durable ?? false
+      const { timeoutMs } = options
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
         engine.cancel(id)
         const s = this.status
-        settle(new Error(`waitForOffset(${offset}) timed out after ${options.timeoutMs} ms at offset ${s.offset} (durable ${s.durableOffset}), link ${s.link}, role ${s.role}.`))
-      }, options.timeoutMs)
+        settle(new WaitForOffsetTimeoutError({ offset, durable, timeoutMs }, { offset: s.offset, durableOffset: s.durableOffset, link: s.link, role: s.role }))
+      }, timeoutMs)
       waiter = { reject: (e) => settle(e) }
       this.#waiters.add(waiter)
-      const request = engine.requestWithId({ op: 'wait', offset, durable: options.durable ?? false })
+      const request = engine.requestWithId({ op: 'wait', offset, durable })
       id = request.id
       request.promise.then(() => settle(null), (error: Error) => settle(error))
     })
@@ -602,7 +600,7 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
       durableOffset: point?.offset ?? 0,
       loaded: copyLoaded,
       unpersistedBytes: 0,
-      lastError: startError === null ? this.#lastError ?? leader.lastError : { code: (startError as { code?: string }).code ?? 'ERR_STORAGE', message: startError.message },
+      lastError: startError === null ? this.#lastError ?? leader.lastError : toLastError(startError, 'ERR_STORAGE'),
       leaderOffset: leading || this.#leaderStatus === null ? null : leader.offset,
       stopped: leading ? this.#view.stopped : (leader as Partial<BrowserReplicaStatus>).stopped ?? null,
     }
@@ -617,7 +615,7 @@ export class BrowserReplica extends ReplicaFront<BrowserReplicaEvents> {
 
   #report(error: unknown): void {
     const e = error instanceof Error ? error : new Error(String(error))
-    this.#lastError = errorInfo(e)
+    this.#lastError = toLastError(e)
     if (this.listenerCount('error') > 0) this.emit('error', e)
     if (this.#role !== 'closed') this.#update()
   }

@@ -2,13 +2,14 @@
 // upgrades or deletes the database. The loss is reported (an 'error' event, which the page turns into
 // status.lastError), and the worker starts a new replica on a new connection that resumes from what is
 // durable; when the database can no longer be opened (a newer schema version took it over), the view
-// says the replica stopped and why, and reads go on from memory.
+// says the replica stopped and why, and reads go on from memory. A loss that strikes the new
+// connection while the recovery is still opening it is recovered from too.
 import 'fake-indexeddb/auto'
-import { afterEach, describe, expect, test } from 'vitest'
-import { createIndexedDbStorage } from '../storage/indexeddb.ts'
+import { afterEach, describe, expect, onTestFinished, test, vi } from 'vitest'
+import { createIndexedDbStorage, INDEXEDDB_SCHEMA_VERSION } from '../storage/indexeddb.ts'
 import { STORAGE_ERROR_CODES, type ReplicationMeta } from '../storage/storage.ts'
 import type { EngineEvent, EngineOutput, EngineRequest, EngineView } from './engine-protocol.ts'
-import { ReplicaEngine } from './replica-worker.ts'
+import { REOPEN_LIMIT, ReplicaEngine } from './replica-worker.ts'
 
 const REPLID = 'a'.repeat(40)
 const meta = (offset: number): ReplicationMeta => ({ replid: REPLID, offset, selectedDb: 0 })
@@ -111,6 +112,26 @@ function openElsewhere(name: string, version: number, abortUpgrade: boolean): Pr
   })
 }
 
+/**
+ * Calls `onOpen(n)` when the engine's n-th connection to `name` has opened (an open at the schema's
+ * version: the engine's, not openElsewhere's), before the engine has read anything through it.
+ * Returns how many there were so far.
+ */
+function onEngineOpen(name: string, onOpen: (n: number) => void): () => number {
+  const open = indexedDB.open.bind(indexedDB)
+  let opens = 0
+  const spy = vi.spyOn(indexedDB, 'open').mockImplementation((dbName: string, version?: number) => {
+    const request = open(dbName, version)
+    if (dbName === name && version === INDEXEDDB_SCHEMA_VERSION) {
+      const n = ++opens
+      request.addEventListener('success', () => onOpen(n))
+    }
+    return request
+  })
+  onTestFinished(() => spy.mockRestore())
+  return () => opens
+}
+
 function deleteElsewhere(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const request = indexedDB.deleteDatabase(name)
@@ -183,5 +204,62 @@ describe('the replica worker when its IndexedDB store is lost', () => {
     // Asked to connect, a stopped replica stays down: its store can take nothing.
     h.engine.receive({ op: 'connect' })
     expect(h.view!.replica!.link).toBe('down')
+  })
+
+  test('a second loss while the recovery still opens the store: that connection is opened again, and the replica recovers', async () => {
+    const name = await seededStore()
+    const upgrades: Promise<unknown>[] = []
+    // The recovery's connection (the engine's 2nd) is upgraded by another one as soon as it opens:
+    // its versionchange comes while createReplica still reads the store through it.
+    const opens = onEngineOpen(name, (n) => {
+      if (n === 2) upgrades.push(openElsewhere(name, 4, true))
+    })
+    const h = await leader(name)
+    expect(await openElsewhere(name, 3, true)).toBe('aborted')
+    await h.until(() => h.errors().length === 2)
+    expect(await Promise.all(upgrades)).toEqual(['aborted'])
+    expect(h.errors().map((e) => e.message)).toEqual([
+      expect.stringContaining('(an open at version 3'),
+      expect.stringContaining('(an open at version 4'),
+    ])
+    // Not stopped ("could not be opened again" would be false): a third connection serves the replica.
+    await h.until(() => opens() === 3 && h.view?.replica?.loaded === true && h.view.replica.durableOffset === 100)
+    await h.request({ op: 'ready' })
+    expect(h.view!.stopped).toBeNull()
+    expect(h.view!.replica).toMatchObject({ replid: REPLID, offset: 100, durableOffset: 100, loaded: true })
+    expect(await h.get('greeting')).toBe('hello')
+    expect(h.errors()).toHaveLength(2)
+    // That connection is live: it hears the next upgrade, and the replica recovers again.
+    expect(await openElsewhere(name, 5, true)).toBe('aborted')
+    await h.until(() => h.errors().length === 3 && opens() === 4)
+    expect(h.errors()[2]!.message).toContain('(an open at version 5')
+    await h.request({ op: 'ready' })
+    expect(h.view!.stopped).toBeNull()
+    expect(await h.get('greeting')).toBe('hello')
+  })
+
+  test(`a store lost at each of ${REOPEN_LIMIT} opens in a row: the replica stops and says so; reads go on from memory`, async () => {
+    const name = await seededStore()
+    const upgrades: Promise<unknown>[] = []
+    // Every connection after the first is upgraded by another one as soon as it opens.
+    const opens = onEngineOpen(name, (n) => {
+      if (n >= 2) upgrades.push(openElsewhere(name, 2 + n, true))
+    })
+    const h = await leader(name)
+    expect(await openElsewhere(name, 3, true)).toBe('aborted')
+    await h.until(() => h.view?.stopped != null)
+    expect(opens()).toBe(1 + REOPEN_LIMIT)
+    expect(await Promise.all(upgrades)).toEqual(Array(REOPEN_LIMIT).fill('aborted'))
+    expect(h.view!.stopped).toEqual({
+      code: STORAGE_ERROR_CODES.storage,
+      message: expect.stringMatching(new RegExp(`^The replica stopped: its IndexedDB store "${name}" was lost .* each of the ${REOPEN_LIMIT} times in a row it was opened.*reload the page`)),
+    })
+    // Every loss is reported, then why it stopped; nothing says the store "could not be opened again".
+    const messages = h.errors().map((e) => e.message)
+    expect(messages).toHaveLength(1 + REOPEN_LIMIT + 1)
+    expect(messages.slice(0, -1)).toEqual(Array.from({ length: 1 + REOPEN_LIMIT }, (_, i) => expect.stringContaining(`(an open at version ${3 + i}`)))
+    expect(messages.at(-1)).toBe(h.view!.stopped!.message)
+    expect(h.view!.replica).toMatchObject({ replid: REPLID, offset: 100, link: 'down' })
+    expect(await h.get('greeting')).toBe('hello')
   })
 })

@@ -19,8 +19,11 @@
 // browser closes it (site data cleared). The store is then stopped for good, so the worker reports it
 // and starts a new replica on a new connection, which resumes from what is durable (PSYNC from the
 // stored point; a full sync if the database was deleted). The old replica keeps serving reads from
-// memory until the new one is in place. If the database cannot be opened again (a newer schema
-// version took it over), the replica is stopped: its data stays readable from memory, it no longer
+// memory until the new one is in place. A loss is recorded by store (epoch), so one that strikes the
+// new connection while it is still being opened is not missed: that replica is dropped and the store
+// opened again, up to REOPEN_LIMIT times in a row; a loss after it is in place starts the next round.
+// If the database cannot be opened again (a newer schema version took it over), or it was lost at
+// every one of those opens, the replica is stopped: its data stays readable from memory, it no longer
 // syncs, and the view says why (`stopped`).
 //
 // Deliberately left out: the election, the page's life (online, visibility) and the status shown to
@@ -48,6 +51,11 @@ export interface EngineScope {
 const VIEW_PERIOD_MS = 50
 /** A reading of the page's clock this many ticks past the last is a jump (see Gate.holdForTick). */
 const JUMP_TICKS = 10
+/**
+ * How many times in a row the store is opened anew when each new connection is lost before its
+ * replica is in place (something keeps deleting or upgrading the database), before the replica stops.
+ */
+export const REOPEN_LIMIT = 5
 
 type InitRequest = Extract<EngineRequest, { op: 'init' }>
 
@@ -242,13 +250,15 @@ export class ReplicaEngine {
   readonly #gate = new Gate()
   #relay: RelaySockets | null = null
   #closed = false
-  /** Counts the leader's stores: a lost connection is acted on only for the store in use. */
+  /** Counts the leader's stores (connections): a lost connection is acted on only for the newest. */
   #storeEpoch = 0
+  /** The newest store whose connection was lost (0: none): `#lostEpoch === #storeEpoch` means it is the current one. */
+  #lostEpoch = 0
   /** Ends the current replica's listeners (a replica whose store was lost is no longer heard). */
   #unlisten: () => void = () => {}
-  /** A new replica being started on a new connection after the store was lost. */
+  /** New replicas being started on new connections while the current store is lost (#recover). */
   #recovering: Promise<void> | null = null
-  /** Why the leader's replica stopped for good (its store could not be opened again), or null. */
+  /** Why the leader's replica stopped for good (its store could not be opened again, or was lost at every reopen), or null. */
   #stopped: { readonly code: string; readonly message: string } | null = null
 
   constructor(post: (message: EngineOutput, transfer?: Transferable[]) => void) {
@@ -410,9 +420,10 @@ export class ReplicaEngine {
       return
     }
     this.#releaseLock = release
-    let replica: Replica
+    let replica: Replica | null
     try {
-      replica = await this.#createReplica()
+      replica = await this.#openReplica()
+      if (replica === null) throw new StorageError(`The replica could not start: ${this.#lostAtEveryOpen()}.`)
     } catch (error) {
       this.#releaseLock = null
       release()
@@ -425,10 +436,40 @@ export class ReplicaEngine {
     this.#useReplica(replica)
   }
 
-  /** Opens the store (a new connection) and creates the leader's replica on it; the store lock is held. */
-  async #createReplica(): Promise<Replica> {
+  /**
+   * Opens the store on a new connection and creates the leader's replica on it; the store lock is
+   * held. A connection lost before the replica is returned (each loss is reported: #storageOnLost) is
+   * no use: that replica is closed and the store opened again, up to REOPEN_LIMIT opens in all. Null
+   * when every one was lost; rejects when the store cannot be opened (not for a loss).
+   */
+  async #openReplica(): Promise<Replica | null> {
+    for (let opens = 0; opens < REOPEN_LIMIT; opens++) {
+      const epoch = ++this.#storeEpoch
+      let replica: Replica
+      try {
+        replica = await this.#createReplica(epoch)
+      } catch (error) {
+        // What a store that was lost meanwhile fails with follows from the loss, already reported.
+        if (this.#lostEpoch !== epoch || this.#closed) throw error
+        continue
+      }
+      if (this.#lostEpoch !== epoch || this.#closed) return replica
+      await replica.close().catch((error: unknown) => {
+        if (!(error instanceof StorageError)) this.#report(error)
+      })
+    }
+    return null
+  }
+
+  /** Why #openReplica gave up, to follow "The replica stopped: " or "could not start: ". */
+  #lostAtEveryOpen(): string {
+    return `its IndexedDB store "${this.#options().name}" was lost (deleted or upgraded by another connection, or closed by the browser) ` +
+      `each of the ${REOPEN_LIMIT} times in a row it was opened, before a replica could start on it: something keeps taking the database over`
+  }
+
+  /** Creates the leader's replica on a new connection to the store, numbered `epoch`. */
+  async #createReplica(epoch: number): Promise<Replica> {
     const { name, idb, options } = this.#options()
-    const epoch = ++this.#storeEpoch
     const storage = this.#leaderStorage(createIndexedDbStorage({
       name,
       ...idb,
@@ -479,58 +520,76 @@ export class ReplicaEngine {
   /**
    * The store of `epoch` lost its connection and stopped for good (indexeddb.ts onConnectionLost).
    * Its failure is the one reported: what the replica on it meets afterwards (commits that can no
-   * longer land, a reload that cannot read) follows from it and is not heard.
+   * longer land, a reload that cannot read) follows from it and is not heard. The loss is recorded
+   * even while a recovery runs: that one may be opening this very store (#openReplica opens again),
+   * or putting its replica in place (#recover goes round again).
    */
   #storageOnLost(epoch: number, error: StorageError): void {
     if (epoch !== this.#storeEpoch || this.#closed) return
+    this.#lostEpoch = epoch
     this.#unlisten()
     this.#unlisten = () => {}
     this.#report(error)
-    this.#recovering ??= this.#recover(epoch).finally(() => {
+    this.#recovering ??= this.#recover().finally(() => {
       this.#recovering = null
     })
   }
 
   /**
-   * Starts a replica on a new connection to the store, which resumes from what is durable; the old
-   * one serves reads from memory until then. If the store cannot be opened again, stops.
+   * While the current store is lost, starts a replica on a new connection, which resumes from what is
+   * durable; the old one serves reads from memory until then. Stops if the store cannot be opened
+   * again, or was lost at every open (#openReplica).
    */
-  async #recover(epoch: number): Promise<void> {
+  async #recover(): Promise<void> {
     // A start still under way ends first (its replica is the one to replace, or it failed by itself:
     // #startReplica reports its own failure, so it is not heard twice here).
     await this.#leading?.catch(() => {})
-    const old = this.#replica
-    if (this.#closed || epoch !== this.#storeEpoch || old === null) return
-    // Lost while it started: it began listening after the loss.
-    this.#unlisten()
-    this.#unlisten = () => {}
-    // Nothing more for a store that cannot take it; the old replica's link goes, its data stays.
-    old.disconnect()
-    this.#viewChanged()
-    let replica: Replica
-    try {
-      replica = await this.#createReplica()
-    } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error))
-      this.#stopped = {
-        code: (e as { code?: string }).code ?? 'ERR_STORAGE',
-        message: `The replica stopped: its IndexedDB store was lost and could not be opened again (${e.message}). ` +
-          'It keeps serving reads from memory at the point it had reached, and no longer syncs; reload the page to start again.',
-      }
-      this.#report(new StorageError(this.#stopped.message, { cause: e }))
+    while (!this.#closed && this.#stopped === null && this.#lostEpoch === this.#storeEpoch) {
+      const old = this.#replica
+      if (old === null) return
+      // Lost while it started: it began listening after the loss.
+      this.#unlisten()
+      this.#unlisten = () => {}
+      // Nothing more for a store that cannot take it; the old replica's link goes, its data stays.
+      old.disconnect()
       this.#viewChanged()
-      return
+      let replica: Replica | null
+      try {
+        replica = await this.#openReplica()
+      } catch (error) {
+        if (this.#closed) return
+        const e = error instanceof Error ? error : new Error(String(error))
+        this.#stop(`its IndexedDB store was lost and could not be opened again (${e.message})`, e)
+        return
+      }
+      if (replica === null) {
+        if (!this.#closed) this.#stop(this.#lostAtEveryOpen(), null)
+        return
+      }
+      if (this.#closed) {
+        await replica.close()
+        return
+      }
+      this.#useReplica(replica)
+      // Its store is already closed: a failure to close what is left of it follows from the loss,
+      // which was reported, and is not news. Anything else is. (A loss of the new store meanwhile
+      // is recorded, and the loop goes round for it.)
+      await old.close().catch((error: unknown) => {
+        if (!(error instanceof StorageError)) this.#report(error)
+      })
     }
-    if (this.#closed) {
-      await replica.close()
-      return
+  }
+
+  /** The leader's replica stops syncing for good (its store is unusable); `why` follows "The replica stopped: ". */
+  #stop(why: string, cause: Error | null): void {
+    const code = (cause as { code?: unknown } | null)?.code
+    this.#stopped = {
+      code: typeof code === 'string' ? code : 'ERR_STORAGE',
+      message: `The replica stopped: ${why}. ` +
+        'It keeps serving reads from memory at the point it had reached, and no longer syncs; reload the page to start again.',
     }
-    this.#useReplica(replica)
-    // Its store is already closed: a failure to close what is left of it follows from the loss,
-    // which was reported, and is not news. Anything else is.
-    await old.close().catch((error: unknown) => {
-      if (!(error instanceof StorageError)) this.#report(error)
-    })
+    this.#report(new StorageError(this.#stopped.message, cause === null ? undefined : { cause }))
+    this.#viewChanged()
   }
 
   // ── The store, and the follower tabs ──────────────────────────────────────────────────────────

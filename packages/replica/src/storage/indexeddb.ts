@@ -534,9 +534,9 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
         const db = (connection = wrap(raw))
         db.addEventListener('versionchange', (event) => {
           // Another connection wants to delete or upgrade the database: let it, and stop.
-          const was = stopped
+          const wasStopped = stopped
           shutDown()
-          if (was) return
+          if (wasStopped) return
           const newVersion = (event as IDBVersionChangeEvent).newVersion
           const how = newVersion === null ? 'a deleteDatabase' : `an open at version ${newVersion}, this code's being ${INDEXEDDB_SCHEMA_VERSION}`
           onConnectionLost(new StorageError(
