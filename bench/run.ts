@@ -15,7 +15,7 @@
 // A benchmark's figures are its own output, printed as it runs. The summary says which ran, how long
 // each took, which failed (exit status, or killed after --timeout-min minutes), and how many rows of
 // a Markdown results table say a target was not met (`| NO |`). Every benchmark of ORDER is expected:
-// a missing one is a failure, unless it is OPTIONAL (not written yet), which is reported as absent.
+// a missing one is a failure.
 import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -24,8 +24,6 @@ import { fileURLToPath } from 'node:url'
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
 const ROOT = dirname(BENCH_DIR)
 const ORDER = ['rdb', 'store', 'storage', 'replication', 'upstream', 'browser']
-// Expected benchmarks that may not be written yet: reported as absent, not as failures.
-const OPTIONAL = new Set(['browser'])
 const QUICK_COUNT = '100000'
 
 interface Options {
@@ -88,7 +86,7 @@ function quickArguments(name: string): { args: string[]; env: Record<string, str
 
 interface Outcome {
   readonly name: string
-  readonly status: 'ok' | 'failed' | 'timed out' | 'absent'
+  readonly status: 'ok' | 'failed' | 'timed out'
   readonly detail: string
   readonly seconds: number
   readonly missedTargets: number
@@ -161,15 +159,11 @@ async function main(): Promise<void> {
   const wanted = options.only === null ? [...new Set([...present, ...ORDER])] : [...options.only]
   const rank = (name: string): number => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length)
   wanted.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
-  console.log(`bench/run.ts${options.quick ? ' --quick' : ''}: ${wanted.map((n) => (present.includes(n) ? n : `${n} (absent)`)).join(', ')}`)
+  console.log(`bench/run.ts${options.quick ? ' --quick' : ''}: ${wanted.map((n) => (present.includes(n) ? n : `${n} (missing)`)).join(', ')}`)
   const outcomes: Outcome[] = []
   for (const name of wanted) {
     if (!present.includes(name)) {
-      if (!OPTIONAL.has(name)) {
-        outcomes.push({ name, status: 'failed', detail: `bench/${name}.ts does not exist (present: ${present.join(', ')})`, seconds: 0, missedTargets: 0 })
-      } else {
-        outcomes.push({ name, status: 'absent', detail: `bench/${name}.ts not written yet`, seconds: 0, missedTargets: 0 })
-      }
+      outcomes.push({ name, status: 'failed', detail: `bench/${name}.ts does not exist (present: ${present.join(', ')})`, seconds: 0, missedTargets: 0 })
       continue
     }
     outcomes.push(await runOne(name, options))
@@ -179,8 +173,7 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|')
   for (const o of outcomes) {
     const result = o.status === 'ok' ? 'ok' : `${o.status}${o.detail === '' ? '' : `: ${o.detail}`}`
-    const time = o.status === 'absent' ? '—' : `${o.seconds.toFixed(1)} s`
-    console.log(`| ${o.name} | ${result} | ${time} | ${o.status === 'absent' ? '—' : o.missedTargets} |`)
+    console.log(`| ${o.name} | ${result} | ${o.seconds.toFixed(1)} s | ${o.missedTargets} |`)
   }
   if (outcomes.some((o) => o.status === 'failed' || o.status === 'timed out')) process.exitCode = 1
 }
