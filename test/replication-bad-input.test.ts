@@ -3,46 +3,12 @@
 // through the abuse and ends equal to the master without ever reconnecting, and a RESP client still
 // works.
 import { error as errorReply, simple } from '@replicast/core'
-import type { Master, MasterOptions } from '@replicast/master'
-import type { Replica, ReplicaOptions } from '@replicast/replica/node'
 import { describe, expect, test } from 'vitest'
-import { client, infoNumber, nextReplicaError, startMaster, startReplica } from './support/cluster.ts'
-import { startWriter } from './support/dataset.ts'
+import { client, infoNumber, nextReplicaError, startReplica } from './support/cluster.ts'
+import { withBystanders } from './support/bystanders.ts'
 import { startFakeMaster } from './support/fake-master.ts'
 import { LinkTap } from './support/link-tap.ts'
 import { RawLink, UpgradeRefused } from './support/raw-link.ts'
-
-interface Bystanders {
-  readonly master: Master
-  readonly replica: Replica
-  /** Stops the writer and checks that nothing was lost or disturbed (`abuserFullSyncs`: full syncs the abuse itself asked for). */
-  check(abuserFullSyncs?: number): Promise<void>
-}
-
-/** A master with a real replica following a pipelined writer, for the abuse to run beside. */
-async function withBystanders(options: Partial<MasterOptions> = {}, replicaOptions: Partial<ReplicaOptions> = {}, urlSuffix = ''): Promise<Bystanders> {
-  const master = await startMaster({ pingPeriodMs: 60_000, timeoutMs: 120_000, ...options })
-  const redis = client(master)
-  const replica = await startReplica({ url: master.url + urlSuffix }, replicaOptions)
-  await replica.waitForOffset(master.offset, { timeoutMs: 15_000 })
-  const writer = startWriter(redis, { keys: 500, batch: 50 })
-  await writer.after(1)
-  return {
-    master,
-    replica,
-    async check(abuserFullSyncs = 0) {
-      await writer.after(2)
-      await writer.stop()
-      await replica.waitForOffset(master.offset, { timeoutMs: 15_000 })
-      expect(await replica.digest()).toBe(master.digest())
-      expect(replica.status.stats.fullSyncs).toBe(1)
-      expect(replica.status.stats.partialSyncs).toBe(0)
-      expect(replica.status.lastError).toBeNull()
-      expect(await redis.ping()).toBe('PONG')
-      expect(infoNumber(master, 'sync_full')).toBe(1 + abuserFullSyncs)
-    },
-  }
-}
 
 async function refusal(url: string, options?: Parameters<typeof RawLink.open>[1]): Promise<UpgradeRefused> {
   try {
