@@ -31,31 +31,58 @@ export function createIdbReader(options: { readonly name: string; readonly loadB
   let closed = false
   /** The log as last read, reused by the next get while the log has not moved. */
   let overlay: LogOverlay | null = null
-  const opened = (): IDBDatabase => {
+  /** False until open() is called: reads before it are a caller's mistake, not a lost connection. */
+  let started = false
+  let connecting: Promise<IDBDatabase> | null = null
+  // The connection is given up when another one deletes or upgrades the database, or when the
+  // browser closes it (site data cleared): the reader then opens a new one at its next read, so a
+  // follower tab never blocks another tab's upgrade and keeps reading after it (the leader
+  // recovers the store, then tells the followers: tab-protocol.ts). If the database now has a newer
+  // schema, that open fails with its own StorageError.
+  const connect = async (): Promise<IDBDatabase> => {
+    const factory = options.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
+    if (factory === undefined) throw new StorageError('IndexedDB is not available here.')
+    const db = await openReplicaDatabase(factory, name)
+    if (closed) {
+      db.close()
+      throw new StorageClosedError(`IndexedDB reader "${name}"`)
+    }
+    const lost = (): void => {
+      db.close()
+      if (database === db) {
+        database = null
+        overlay = null
+      }
+    }
+    db.onversionchange = lost
+    db.onclose = lost
+    database = db
+    return db
+  }
+  const opened = async (): Promise<IDBDatabase> => {
     if (closed) throw new StorageClosedError(`IndexedDB reader "${name}"`)
-    if (database === null) throw new StorageError(`IndexedDB reader "${name}" is not open yet; await open() before using it.`)
-    return database
+    if (!started) throw new StorageError(`IndexedDB reader "${name}" is not open yet; await open() before using it.`)
+    if (database !== null) return database
+    // Reads that find the connection lost at the same time share one new connection.
+    connecting ??= connect().finally(() => {
+      connecting = null
+    })
+    return connecting
   }
   return {
     async open() {
-      const factory = options.factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
-      if (factory === undefined) throw new StorageError('IndexedDB is not available here.')
-      const db = await openReplicaDatabase(factory, name)
-      if (closed) {
-        db.close()
-        throw new StorageClosedError(`IndexedDB reader "${name}"`)
-      }
-      database = db
+      started = true
+      const db = await connect()
       return toReplicationMeta(await readMeta(db, name))
     },
     async load(onRecords) {
-      const meta = await readGeneration(opened(), name, { consistent: true, batchRecords, pagesPerRead: PAGES_PER_READ }, (entries) => {
+      const meta = await readGeneration(await opened(), name, { consistent: true, batchRecords, pagesPerRead: PAGES_PER_READ }, (entries) => {
         onRecords(entries.map((entry) => decodeStored(entry.db, entry.key, entry, name)))
       })
       return toReplicationMeta(meta)
     },
     async get(dbIndex, key) {
-      const found = await readKey(opened(), name, dbIndex, key, overlay)
+      const found = await readKey(await opened(), name, dbIndex, key, overlay)
       overlay = found.overlay
       return found.entry === undefined ? undefined : decodeStored(dbIndex, key, found.entry, name)
     },

@@ -70,9 +70,23 @@ export const toReplicationMeta = (meta: StoredMeta | undefined): ReplicationMeta
 /**
  * Opens (and creates or upgrades) the database of a replica store. Schema 1 kept one record per key;
  * its data is not converted: the store opens empty and the replica full-syncs once. The connection
- * closes itself when another one deletes or upgrades the database.
+ * closes itself when another one deletes or upgrades the database. A database a newer schema took
+ * over is a StorageError that says so.
  */
 export async function openReplicaDatabase(factory: IDBFactory, name: string): Promise<IDBDatabase> {
+  try {
+    return await openAtOurVersion(factory, name)
+  } catch (error) {
+    if ((error as { name?: unknown } | null)?.name !== 'VersionError') throw error
+    throw new StorageError(
+      `IndexedDB database "${name}" has a newer schema version than this code's (${INDEXEDDB_SCHEMA_VERSION}): a newer version ` +
+        'of the app upgraded it, and this code cannot read it. Load the newer version (reload the page).',
+      { cause: error },
+    )
+  }
+}
+
+async function openAtOurVersion(factory: IDBFactory, name: string): Promise<IDBDatabase> {
   const req = factory.open(name, INDEXEDDB_SCHEMA_VERSION)
   req.onupgradeneeded = (event) => {
     const db = req.result

@@ -578,13 +578,7 @@ export function createIndexedDbStorage(options: IndexedDbStorageOptions, hooks: 
         return meta === undefined ? null : { replid: meta.replid, offset: meta.offset, selectedDb: meta.selectedDb }
       } catch (error) {
         shutDown()
-        if ((error as { name?: unknown } | null)?.name === 'VersionError') {
-          throw new StorageError(
-            `${where} has a newer schema version than this code's (${INDEXEDDB_SCHEMA_VERSION}): a newer version of the app upgraded it, ` +
-              'and this code cannot read it. Load the newer version (reload the page).',
-            { cause: error },
-          )
-        }
+        // (A newer schema is already a StorageError of openReplicaDatabase, passed on as it is.)
         throw idbError(error, `opening ${where}`)
       }
     },
