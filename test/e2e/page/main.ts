@@ -5,6 +5,7 @@
 import { createBrowserReplica, type BrowserReplica, type BrowserReplicaOptions, type BrowserReplicaStatus } from '@replicast/replica/browser'
 import { benchApi } from './bench.ts'
 import { contractApi } from './contract.ts'
+import { openDatabaseAt } from '../../../packages/replica/src/storage/idb-test-util.ts'
 
 type StartOptions = Omit<BrowserReplicaOptions, 'clock'>
 
@@ -172,25 +173,9 @@ const api = {
    * Opens the database `name` at `version` from this page's main thread, as another tab running a
    * newer version of the app would: the replica's connection gets a versionchange. With
    * `abortUpgrade` the upgrade is given up in onupgradeneeded (the database stays as it was).
-   * Resolves with what happened.
+   * Resolves with what happened; rejects if a connection that stayed open blocked it.
    */
-  openDatabaseAt(name: string, version: number, abortUpgrade: boolean): Promise<'opened' | 'aborted'> {
-    return new Promise((resolve, reject) => {
-      const request = indexedDB.open(name, version)
-      request.onupgradeneeded = () => {
-        if (abortUpgrade) request.transaction!.abort()
-      }
-      request.onsuccess = () => {
-        request.result.close()
-        resolve('opened')
-      }
-      request.onerror = (event) => {
-        event.preventDefault()
-        if (abortUpgrade && request.error?.name === 'AbortError') resolve('aborted')
-        else reject(request.error ?? new Error(`opening ${name} at version ${version} failed`))
-      }
-    })
-  },
+  openDatabaseAt: (name: string, version: number, abortUpgrade: boolean): Promise<'opened' | 'aborted'> => openDatabaseAt(indexedDB, name, version, abortUpgrade),
 
   ...contractApi,
   ...benchApi,

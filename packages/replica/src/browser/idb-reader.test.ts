@@ -6,32 +6,11 @@ import { describe, expect, test } from 'vitest'
 import type { KeyRecord } from '@replicast/core'
 import { createIndexedDbStorage } from '../storage/indexeddb.ts'
 import { StorageError, type ReplicationMeta } from '../storage/storage.ts'
+import { deleteDatabaseElsewhere, openDatabaseAt } from '../storage/idb-test-util.ts'
 import { createIdbReader } from './idb-reader.ts'
 
 const meta = (offset: number): ReplicationMeta => ({ replid: 'd'.repeat(40), offset, selectedDb: 0 })
 const rec = (key: string, value: string): KeyRecord => ({ db: 0, key, value: { type: 'string', value }, expireAt: null })
-
-/** Opens `name` at `version` from elsewhere; rejects if this connection had to wait (`blocked`). */
-function openElsewhere(factory: IDBFactory, name: string, version: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = factory.open(name, version)
-    request.onblocked = () => reject(new Error('blocked by an open connection'))
-    request.onsuccess = () => {
-      request.result.close()
-      resolve()
-    }
-    request.onerror = () => reject(request.error)
-  })
-}
-
-function deleteElsewhere(factory: IDBFactory, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = factory.deleteDatabase(name)
-    request.onblocked = () => reject(new Error('blocked by an open connection'))
-    request.onsuccess = () => resolve()
-    request.onerror = () => reject(request.error)
-  })
-}
 
 async function storedStore(factory: IDBFactory, name: string): Promise<void> {
   const storage = createIndexedDbStorage({ name, idbFactory: factory })
@@ -48,7 +27,7 @@ describe('createIdbReader', () => {
     expect(await reader.open()).toEqual(meta(10))
     expect((await reader.get(0, 'k'))?.value).toEqual({ type: 'string', value: 'v' })
 
-    await deleteElsewhere(factory, 'r')
+    await deleteDatabaseElsewhere(factory, 'r')
     // The database is gone: the new connection finds it empty.
     expect(await reader.get(0, 'k')).toBeUndefined()
     await reader.close()
@@ -59,7 +38,7 @@ describe('createIdbReader', () => {
     await storedStore(factory, 'u')
     const reader = createIdbReader({ name: 'u', factory })
     await reader.open()
-    await openElsewhere(factory, 'u', 99)
+    expect(await openDatabaseAt(factory, 'u', 99)).toBe('opened')
     await expect(reader.get(0, 'k')).rejects.toBeInstanceOf(StorageError)
     await reader.close()
   })

@@ -6,6 +6,7 @@
 // connection while the recovery is still opening it is recovered from too.
 import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, onTestFinished, test, vi } from 'vitest'
+import { openDatabaseAt } from '../storage/idb-test-util.ts'
 import { createIndexedDbStorage, INDEXEDDB_SCHEMA_VERSION } from '../storage/indexeddb.ts'
 import { STORAGE_ERROR_CODES, type ReplicationMeta } from '../storage/storage.ts'
 import type { EngineEvent, EngineOutput, EngineRequest, EngineView } from './engine-protocol.ts'
@@ -93,28 +94,9 @@ class Harness {
   }
 }
 
-/** Opens `name` at `version` from another connection; `abortUpgrade` gives up in onupgradeneeded. */
-function openElsewhere(name: string, version: number, abortUpgrade: boolean): Promise<'opened' | 'aborted'> {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(name, version)
-    request.onupgradeneeded = () => {
-      if (abortUpgrade) request.transaction!.abort()
-    }
-    request.onsuccess = () => {
-      request.result.close()
-      resolve('opened')
-    }
-    request.onerror = (event) => {
-      event.preventDefault()
-      if (abortUpgrade) resolve('aborted')
-      else reject(request.error)
-    }
-  })
-}
-
 /**
  * Calls `onOpen(n)` when the engine's n-th connection to `name` has opened (an open at the schema's
- * version: the engine's, not openElsewhere's), before the engine has read anything through it.
+ * version: the engine's, not openDatabaseAt's), before the engine has read anything through it.
  * Returns how many there were so far.
  */
 function onEngineOpen(name: string, onOpen: (n: number) => void): () => number {
@@ -159,7 +141,7 @@ describe('the replica worker when its IndexedDB store is lost', () => {
     expect(await h.get('greeting')).toBe('hello')
     const before = h.view!.replica!
 
-    expect(await openElsewhere(name, 3, true)).toBe('aborted')
+    expect(await openDatabaseAt(indexedDB, name, 3, true)).toBe('aborted')
     await h.until(() => h.errors().length > 0)
     expect(h.errors()[0]).toEqual({ code: STORAGE_ERROR_CODES.storage, message: expect.stringContaining('is being deleted or upgraded by another connection (an open at version 3') })
     // The new replica has opened the store again and loaded it: the same durable point, the same data.
@@ -171,7 +153,7 @@ describe('the replica worker when its IndexedDB store is lost', () => {
     // Only the loss is reported: what the replica on the lost store met afterwards is not.
     expect(h.errors()).toHaveLength(1)
     // The new replica holds a live connection of its own: it hears the next upgrade, and recovers again.
-    expect(await openElsewhere(name, 4, true)).toBe('aborted')
+    expect(await openDatabaseAt(indexedDB, name, 4, true)).toBe('aborted')
     await h.until(() => h.errors().length === 2)
     expect(h.errors()[1]!.message).toContain('(an open at version 4')
     await h.request({ op: 'ready' })
@@ -192,7 +174,7 @@ describe('the replica worker when its IndexedDB store is lost', () => {
   test('an upgrade to a newer schema: the replica stops and says why; reads go on from memory', async () => {
     const name = await seededStore()
     const h = await leader(name)
-    expect(await openElsewhere(name, 3, false)).toBe('opened')
+    expect(await openDatabaseAt(indexedDB, name, 3, false)).toBe('opened')
     await h.until(() => h.view?.stopped != null)
     expect(h.view!.stopped).toEqual({ code: STORAGE_ERROR_CODES.storage, message: expect.stringMatching(/^The replica stopped: .*newer schema version than this code's \(2\).*reload the page/) })
     expect(h.errors().map((e) => e.message)).toEqual([
@@ -212,10 +194,10 @@ describe('the replica worker when its IndexedDB store is lost', () => {
     // The recovery's connection (the engine's 2nd) is upgraded by another one as soon as it opens:
     // its versionchange comes while createReplica still reads the store through it.
     const opens = onEngineOpen(name, (n) => {
-      if (n === 2) upgrades.push(openElsewhere(name, 4, true))
+      if (n === 2) upgrades.push(openDatabaseAt(indexedDB, name, 4, true))
     })
     const h = await leader(name)
-    expect(await openElsewhere(name, 3, true)).toBe('aborted')
+    expect(await openDatabaseAt(indexedDB, name, 3, true)).toBe('aborted')
     await h.until(() => h.errors().length === 2)
     expect(await Promise.all(upgrades)).toEqual(['aborted'])
     expect(h.errors().map((e) => e.message)).toEqual([
@@ -230,7 +212,7 @@ describe('the replica worker when its IndexedDB store is lost', () => {
     expect(await h.get('greeting')).toBe('hello')
     expect(h.errors()).toHaveLength(2)
     // That connection is live: it hears the next upgrade, and the replica recovers again.
-    expect(await openElsewhere(name, 5, true)).toBe('aborted')
+    expect(await openDatabaseAt(indexedDB, name, 5, true)).toBe('aborted')
     await h.until(() => h.errors().length === 3 && opens() === 4)
     expect(h.errors()[2]!.message).toContain('(an open at version 5')
     await h.request({ op: 'ready' })
@@ -243,10 +225,10 @@ describe('the replica worker when its IndexedDB store is lost', () => {
     const upgrades: Promise<unknown>[] = []
     // Every connection after the first is upgraded by another one as soon as it opens.
     const opens = onEngineOpen(name, (n) => {
-      if (n >= 2) upgrades.push(openElsewhere(name, 2 + n, true))
+      if (n >= 2) upgrades.push(openDatabaseAt(indexedDB, name, 2 + n, true))
     })
     const h = await leader(name)
-    expect(await openElsewhere(name, 3, true)).toBe('aborted')
+    expect(await openDatabaseAt(indexedDB, name, 3, true)).toBe('aborted')
     await h.until(() => h.view?.stopped != null)
     expect(opens()).toBe(1 + REOPEN_LIMIT)
     expect(await Promise.all(upgrades)).toEqual(Array(REOPEN_LIMIT).fill('aborted'))
