@@ -18,11 +18,13 @@ test('two tabs: one replica on the master; closing the leader hands over with a 
 
   // The follower sees every commit of the leader, with the leader's link status.
   await second.page.evaluate(() => window.e2e.watch('live:*'))
-  writeDataset(master, 'live', 120)
-  await second.waitForOffset(master.offset)
+  const written = writeDataset(master, 'live', 120)
+  await second.waitForOffset(written)
   expect(await second.digest()).toBe(master.digest())
   expect(await second.get('live:0:s')).toBe('value 0 ')
-  expect(await second.status()).toMatchObject({ role: 'follower', link: 'up', replid: master.replid, offset: master.offset })
+  expect(await second.status()).toMatchObject({ role: 'follower', link: 'up', replid: master.replid })
+  // (At least what was written: the master's pings may have moved the offset on since.)
+  expect((await second.status()).offset).toBeGreaterThanOrEqual(written)
   expect((await second.recorded()).changes).toContain('key live:0:s')
   expect(info(master, 'connected_slaves')).toBe(1)
   const partialBefore = info(master, 'sync_partial_ok')
