@@ -266,6 +266,8 @@ describe('upstream mode: a Replicast node replicating a real Redis', () => {
     const replica = await startReplica(node)
     const replicaErrors: Error[] = []
     replica.on('error', (e) => replicaErrors.push(e))
+    // Following the stream before the writes, so that it meets them as commands, not in a snapshot.
+    await replica.waitForOffset(node.offset, { timeoutMs: 20_000 })
     const r = upstream.redis
     await r.rpush('src', 'a', 'b')
     await r.set('str', 'hello')
