@@ -676,7 +676,12 @@ export class ReplicaEngine {
 
   #view(): EngineView {
     const copy = this.#copy
-    return { replica: this.#replica?.status ?? null, point: copy?.point ?? null, copyLoaded: copy?.loaded ?? false, stopped: this.#stopped }
+    const status = this.#replica?.status ?? null
+    // A stopped replica's own last error is a consequence of the stop (a commit its closed store
+    // refused): the stop is what the page must show, however late those come.
+    const stopped = this.#stopped
+    const replica = status !== null && stopped !== null ? { ...status, lastError: { code: stopped.code, message: stopped.message } } : status
+    return { replica, point: copy?.point ?? null, copyLoaded: copy?.loaded ?? false, stopped }
   }
 
   /** Called on every change the page may show: at once when it matters, else at most every VIEW_PERIOD_MS. */
