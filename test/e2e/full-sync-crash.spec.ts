@@ -15,8 +15,7 @@ const NEW_KEYS = 150_000
 
 for (const how of ['renderer crash', 'page.close()'] as const) {
   test(`a tab that dies mid full sync (${how}) reopens offline with the old copy, exactly`, async ({ masters, links, open, context }) => {
-    // No pings: A's offset, read once the replica is durable, must be the one it stored.
-    let master = await masters.start({ pingPeriodMs: 3_600_000, timeoutMs: 7_200_000 })
+        let master = await masters.start()
     writeDataset(master, 'old', 300)
     const link = await links.proxy(master)
     let app = await open()

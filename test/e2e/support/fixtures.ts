@@ -13,6 +13,9 @@ import { serveStatic, type StaticSite } from './static-server.ts'
 
 export { expect }
 
+/** The e2e masters' ping period: an hour, longer than any test. */
+const QUIET_PING_PERIOD_MS = 3_600_000
+
 export type StartOptions = Parameters<E2eApi['start']>[0]
 
 /** Typed access to one page's window.e2e. */
@@ -159,7 +162,10 @@ export const test = base.extend<{ masters: Masters; links: Links; open: (context
   masters: async ({}, use) => {
     const started = new Set<Master>()
     const start = async (options: Partial<MasterOptions> = {}) => {
-      const master = await createMaster({ port: 0, wsPort: 0, host: '127.0.0.1', ...options })
+      // No pings unless a spec asks: a spec compares offsets at moments of its choosing, and a ping
+      // between two of them moves the offset by 14 bytes (every test ends well within a replica's
+      // 60 s timeout, so a quiet master is never taken for a dead one).
+      const master = await createMaster({ port: 0, wsPort: 0, host: '127.0.0.1', pingPeriodMs: QUIET_PING_PERIOD_MS, timeoutMs: 2 * QUIET_PING_PERIOD_MS, ...options })
       started.add(master)
       return master
     }
