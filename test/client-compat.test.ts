@@ -93,11 +93,17 @@ describe('real clients: ioredis and redis-cli give the same results from Replica
     return () => server.stop()
   })
 
+  /** A client of the test's redis-server, emptied: each test starts from nothing on both sides. */
+  const emptyRedis = async (): Promise<Redis> => {
+    const redis = new Redis({ port: redisPort, host: '127.0.0.1', maxRetriesPerRequest: 1 })
+    onTestFinished(() => { redis.disconnect() })
+    await redis.flushall()
+    return redis
+  }
+
   test('every command of DESIGN §2 through ioredis call()', async () => {
     const master = await startMaster()
-    const theirs = new Redis({ port: redisPort, host: '127.0.0.1', maxRetriesPerRequest: 1 })
-    onTestFinished(() => { theirs.disconnect() })
-    await theirs.flushall()
+    const theirs = await emptyRedis()
     const expected = await throughCall(theirs)
     const actual = await throughCall(client(master))
     for (let i = 0; i < SCRIPT.length; i++) expect(actual[i], JSON.stringify(SCRIPT[i])).toEqual(expected[i])
@@ -105,9 +111,7 @@ describe('real clients: ioredis and redis-cli give the same results from Replica
 
   test('ioredis typed methods, reply transformers, MULTI/EXEC and pipelines', async () => {
     const master = await startMaster()
-    const theirs = new Redis({ port: redisPort, host: '127.0.0.1', maxRetriesPerRequest: 1 })
-    onTestFinished(() => { theirs.disconnect() })
-    await theirs.flushall()
+    const theirs = await emptyRedis()
     const session = async (r: Redis): Promise<unknown[]> => [
       await r.hset('h', { a: '1', b: '2' }),
       await r.hgetall('h'),
@@ -131,9 +135,7 @@ describe('real clients: ioredis and redis-cli give the same results from Replica
 
   test('every command of DESIGN §2 through redis-cli', async () => {
     const master = await startMaster()
-    const theirs = new Redis({ port: redisPort, host: '127.0.0.1', maxRetriesPerRequest: 1 })
-    onTestFinished(() => { theirs.disconnect() })
-    await theirs.flushall()
+    await emptyRedis()
     const expected = await throughCli(redisPort)
     const actual = await throughCli(master.port)
     expect(actual.length).toBeGreaterThan(SCRIPT.length)
